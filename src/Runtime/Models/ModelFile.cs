@@ -1,0 +1,89 @@
+using QuantRuntime.Formats;
+using QuantRuntime.Formats.Gguf;
+using QuantRuntime.Formats.Llama2c;
+using QuantRuntime.IO;
+
+namespace QuantRuntime.Models;
+
+/// <summary>
+/// A model file opened for use: hyperparameters, zero-copy tensor views into the mapped file,
+/// and the GGUF metadata when there is any. The tensors are valid until this is disposed.
+/// </summary>
+public sealed class ModelFile : IDisposable
+{
+    private readonly IDisposable _owner;
+
+    private ModelFile(string path, ModelFileFormat format, long size, TransformerConfig config, TransformerWeights weights, GgufFile? gguf, IDisposable owner)
+    {
+        Path = path;
+        Format = format;
+        FileSize = size;
+        Config = config;
+        Weights = weights;
+        Gguf = gguf;
+        _owner = owner;
+    }
+
+    /// <summary>The path the model was opened from.</summary>
+    public string Path { get; }
+
+    /// <summary>The file format.</summary>
+    public ModelFileFormat Format { get; }
+
+    /// <summary>File size in bytes.</summary>
+    public long FileSize { get; }
+
+    /// <summary>The hyperparameters.</summary>
+    public TransformerConfig Config { get; }
+
+    /// <summary>The tensors, as stored.</summary>
+    public TransformerWeights Weights { get; }
+
+    /// <summary>The parsed GGUF file (metadata and tensor table), or null for other formats.</summary>
+    public GgufFile? Gguf { get; }
+
+    /// <summary>Opens a GGUF or llama2.c checkpoint, recognised by its first bytes.</summary>
+    /// <exception cref="FileNotFoundException">The path does not exist.</exception>
+    /// <exception cref="ModelFormatException">The file is malformed or unsupported.</exception>
+    public static ModelFile Open(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new ModelFormatException($"'{path}' is a folder, not a model file");
+        }
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"model file '{path}' does not exist", path);
+        }
+        var mapped = MappedFile.Open(path);
+        try
+        {
+            if (mapped.Length >= 4 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(mapped.Span(0, 4)) == GgufFile.Magic)
+            {
+                mapped.Dispose();
+                var gguf = GgufFile.Open(path);
+                try
+                {
+                    var config = GgufModelReader.ReadConfig(gguf);
+                    var weights = GgufModelReader.ReadWeights(gguf, config);
+                    return new ModelFile(path, ModelFileFormat.Gguf, gguf.FileLength, config, weights, gguf, gguf);
+                }
+                catch
+                {
+                    gguf.Dispose();
+                    throw;
+                }
+            }
+            var (llamaConfig, llamaWeights) = Llama2cCheckpoint.Read(mapped);
+            return new ModelFile(path, ModelFileFormat.Llama2c, mapped.Length, llamaConfig, llamaWeights, null, mapped);
+        }
+        catch
+        {
+            mapped.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _owner.Dispose();
+}
