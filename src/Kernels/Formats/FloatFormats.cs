@@ -33,4 +33,28 @@ public static class FloatFormats
             values[i] = BitConverter.UInt32BitsToSingle(bits);
         }
     }
+
+    /// <summary>Narrows to little-endian binary16, rounding to nearest even as ggml does.</summary>
+    public static void EncodeF16(ReadOnlySpan<float> values, Span<byte> destination)
+    {
+        BlockGeometry.Check(destination.Length, values.Length, 1, 2);
+        for (int i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteHalfLittleEndian(destination[(2 * i)..], (Half)values[i]);
+        }
+    }
+
+    /// <summary>Narrows to little-endian bfloat16, rounding to nearest even (NaN stays NaN) as ggml does.</summary>
+    public static void EncodeBF16(ReadOnlySpan<float> values, Span<byte> destination)
+    {
+        BlockGeometry.Check(destination.Length, values.Length, 1, 2);
+        for (int i = 0; i < values.Length; i++)
+        {
+            uint bits = BitConverter.SingleToUInt32Bits(values[i]);
+            ushort bf16 = (bits & 0x7FFFFFFF) > 0x7F800000
+                ? (ushort)((bits >> 16) | 64)
+                : (ushort)((bits + (0x7FFF + ((bits >> 16) & 1))) >> 16);
+            BinaryPrimitives.WriteUInt16LittleEndian(destination[(2 * i)..], bf16);
+        }
+    }
 }
