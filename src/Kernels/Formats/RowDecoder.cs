@@ -17,6 +17,9 @@ public static class RowDecoder
             case TensorType.Q8_0: Q8_0Block.Dequantize(source, values); break;
             case TensorType.Q4_0: Q4_0Block.Dequantize(source, values); break;
             case TensorType.Q4_1: Q4_1Block.Dequantize(source, values); break;
+            case TensorType.Q4_K: Q4_KBlock.Dequantize(source, values); break;
+            case TensorType.Q5_K: Q5_KBlock.Dequantize(source, values); break;
+            case TensorType.Q6_K: Q6_KBlock.Dequantize(source, values); break;
             default: throw new NotSupportedException($"no decoder for tensor type {TensorTypeInfo.Of(type).Name}");
         }
     }

@@ -15,8 +15,7 @@ public sealed class ReferenceBackend : IComputeBackend
     public string Name => "reference";
 
     /// <inheritdoc />
-    public bool Supports(TensorType type) => type is TensorType.F32 or TensorType.F16 or TensorType.BF16
-        or TensorType.Q8_0 or TensorType.Q4_0 or TensorType.Q4_1;
+    public bool Supports(TensorType type) => TensorTypeInfo.IsKnown(type);
 
     /// <inheritdoc />
     public IDeviceBuffer Allocate(int length)
