@@ -10,7 +10,8 @@ public static class AtomicFile
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>.</summary>
     /// <param name="path">The final file path.</param>
     /// <param name="write">Writes the content to the stream it is given.</param>
-    /// <param name="wrapStream">Optional decorator of the file stream (used by tests to inject faults).</param>
+    /// <param name="wrapStream">Optional decorator of the file stream (used by tests to inject faults); it is disposed after
+    /// <paramref name="write"/> and must leave the file stream open, since the file is flushed to disk after it.</param>
     public static void Write(string path, Action<Stream> write, Func<Stream, Stream>? wrapStream = null)
     {
         string full = Path.GetFullPath(path);
@@ -24,7 +25,9 @@ public static class AtomicFile
         {
             using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                using (var stream = wrapStream?.Invoke(file) ?? file)
+                var stream = wrapStream?.Invoke(file) ?? file;
+                // The file itself must stay open until it is flushed to disk; only a wrapper is disposed here.
+                using (ReferenceEquals(stream, file) ? null : stream)
                 {
                     write(stream);
                     stream.Flush();

@@ -13,6 +13,8 @@ internal sealed class GgufHeaderParser(MappedFile file)
 {
     private const int MaxDimensions = 4;
     private const int MaxArrayNesting = 16;
+    // Lists grow from this capacity rather than from a header count, which may be a lie.
+    private const int InitialCapacity = 1024;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private long _position;
@@ -44,7 +46,7 @@ internal sealed class GgufHeaderParser(MappedFile file)
         CheckCount(metadataCount, 13, "metadata entries");
         CheckCount(tensorCount, 32, "tensor infos");
 
-        var entries = new List<KeyValuePair<string, GgufValue>>((int)metadataCount);
+        var entries = new List<KeyValuePair<string, GgufValue>>((int)Math.Min(metadataCount, InitialCapacity));
         var keys = new HashSet<string>(StringComparer.Ordinal);
         for (ulong i = 0; i < metadataCount; i++)
         {
@@ -59,7 +61,7 @@ internal sealed class GgufHeaderParser(MappedFile file)
         var metadata = new GgufMetadata(entries);
         int alignment = ReadAlignment(metadata);
 
-        var infos = new List<GgufTensorInfo>((int)tensorCount);
+        var infos = new List<GgufTensorInfo>((int)Math.Min(tensorCount, InitialCapacity));
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (ulong i = 0; i < tensorCount; i++)
         {
@@ -204,6 +206,11 @@ internal sealed class GgufHeaderParser(MappedFile file)
             _ => 12, // a nested array: element type and count
         };
         CheckCount(count, minimum, $"elements of '{key}'");
+        // A file over 2 GiB can hold more elements than one .NET array, and their byte count would overflow an int.
+        if (count * (ulong)minimum > (ulong)Array.MaxLength)
+        {
+            throw Error($"metadata '{key}' array of {count} elements is too large");
+        }
         int n = (int)count;
         switch (elementType)
         {

@@ -11,6 +11,10 @@ namespace QuantRuntime.Formats.Gguf;
 /// </summary>
 public sealed class GgufWriter
 {
+    // The largest alignment GgufFile accepts.
+    private const uint MaxAlignment = 1 << 20;
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private readonly List<KeyValuePair<string, GgufValue>> _metadata = [];
     private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
     private readonly List<(string Name, long[] Dimensions, TensorType Type, ReadOnlyMemory<byte> Data)> _tensors = [];
@@ -20,17 +24,18 @@ public sealed class GgufWriter
     public int TensorCount => _tensors.Count;
 
     /// <summary>Adds a metadata entry.</summary>
-    /// <exception cref="ArgumentException">The key was already added, or general.alignment is not a power-of-two UInt32.</exception>
+    /// <exception cref="ArgumentException">The key was already added, or general.alignment is not a power-of-two UInt32 up to 1 MiB.</exception>
     public GgufWriter Add(string key, GgufValue value)
     {
-        if (!_keys.Add(key))
+        if (_keys.Contains(key))
         {
             throw new ArgumentException($"duplicate metadata key '{key}'");
         }
-        if (key == GgufFile.AlignmentKey && (value.Type != GgufValueType.UInt32 || !IsPowerOfTwo((uint)value.Value)))
+        if (key == GgufFile.AlignmentKey && (value.Type != GgufValueType.UInt32 || !IsPowerOfTwo((uint)value.Value) || (uint)value.Value > MaxAlignment))
         {
-            throw new ArgumentException($"'{GgufFile.AlignmentKey}' must be a power-of-two UInt32");
+            throw new ArgumentException($"'{GgufFile.AlignmentKey}' must be a power-of-two UInt32 up to 1 MiB");
         }
+        _keys.Add(key);
         _metadata.Add(new(key, value));
         return this;
     }
@@ -64,7 +69,7 @@ public sealed class GgufWriter
     /// <exception cref="ArgumentException">The name repeats, or the data does not match the shape and type.</exception>
     public GgufWriter AddTensor(string name, TensorType type, IReadOnlyList<long> dimensions, ReadOnlyMemory<byte> data)
     {
-        if (!_names.Add(name))
+        if (_names.Contains(name))
         {
             throw new ArgumentException($"duplicate tensor name '{name}'");
         }
@@ -78,6 +83,7 @@ public sealed class GgufWriter
         {
             throw new ArgumentException($"tensor '{name}': {data.Length} bytes do not hold [{string.Join(", ", dimensions)}] of {info.Name}");
         }
+        _names.Add(name);
         _tensors.Add((name, [.. dimensions], type, data));
         return this;
     }
@@ -90,6 +96,7 @@ public sealed class GgufWriter
     public void Save(string path, Func<Stream, Stream>? wrapStream = null) => AtomicFile.Write(path, WriteTo, wrapStream);
 
     /// <summary>Writes the whole file to <paramref name="stream"/>.</summary>
+    /// <exception cref="ArgumentException">A key, string or tensor name holds a lone surrogate, which UTF-8 cannot encode.</exception>
     public void WriteTo(Stream stream)
     {
         int alignment = _metadata.FirstOrDefault(e => e.Key == GgufFile.AlignmentKey).Value is { } a
@@ -221,7 +228,15 @@ public sealed class GgufWriter
 
         public void String(string value)
         {
-            byte[] utf8 = Encoding.UTF8.GetBytes(value);
+            byte[] utf8;
+            try
+            {
+                utf8 = StrictUtf8.GetBytes(value);
+            }
+            catch (EncoderFallbackException)
+            {
+                throw new ArgumentException($"string \"{value.ReplaceLineEndings(" ")}\" holds a lone surrogate, which UTF-8 cannot encode");
+            }
             UInt64((ulong)utf8.Length);
             Bytes(utf8);
         }
