@@ -64,8 +64,8 @@ public sealed class SamplerTests
     {
         var logits = LogitsOf(0.05, 0.5, 0.15, 0.3);
         Assert.All(Draw(new SamplingOptions(Temperature: 1, TopK: 2, TopP: 1, MinP: 0), logits), t => Assert.Contains(t, new[] { 1, 3 }));
-        // Cumulative 0.5, 0.8 reaches top-p 0.8 with the two most likely tokens.
-        Assert.All(Draw(new SamplingOptions(Temperature: 1, TopK: 0, TopP: 0.8f, MinP: 0), logits), t => Assert.Contains(t, new[] { 1, 3 }));
+        // Cumulative 0.5, 0.8 reaches top-p 0.75 with the two most likely tokens.
+        Assert.All(Draw(new SamplingOptions(Temperature: 1, TopK: 0, TopP: 0.75f, MinP: 0), logits), t => Assert.Contains(t, new[] { 1, 3 }));
         // min-p 0.5 keeps tokens with p >= 0.25.
         Assert.All(Draw(new SamplingOptions(Temperature: 1, TopK: 0, TopP: 1, MinP: 0.5f), logits), t => Assert.Contains(t, new[] { 1, 3 }));
         // Both survivors really are drawn.
@@ -79,8 +79,8 @@ public sealed class SamplerTests
         sampler.Accept(0);
         // Token 0: 3 / 2 = 1.5 < 2, so token 1 wins.
         Assert.Equal(1, sampler.Sample([3f, 2f, -5f]));
-        // Tokens 0 and 1 are both penalised now: 1.5 and 1.0 vs 1.2.
-        Assert.Equal(2, sampler.Sample([3f, 2f, 1.2f]));
+        // Tokens 0 and 1 are both penalised now: 1.5 and 1.0 vs 1.6.
+        Assert.Equal(2, sampler.Sample([3f, 2f, 1.6f]));
         var negative = new Sampler(SamplingOptions.Greedy with { RepetitionPenalty = 2f }, 2);
         negative.Accept(0);
         // -1 * 2 = -2 < -1.5.
