@@ -17,8 +17,6 @@ public sealed unsafe class LlamaCppVocabulary : IDisposable
     private static readonly Lock LoadLock = new();
     private static readonly MethodInfo TokenizeMethod = Native("llama_tokenize");
     private static readonly MethodInfo DetokenizeMethod = Native("llama_detokenize");
-    private static bool _initialised;
-    private static string _lastLog = "";
 
     private readonly LLamaWeights _weights;
     private readonly object _vocab; // a boxed LLamaVocabNative*
@@ -27,26 +25,15 @@ public sealed unsafe class LlamaCppVocabulary : IDisposable
     {
         lock (LoadLock)
         {
-            if (!_initialised)
-            {
-                NativeApi.llama_empty_call(); // loads the native library before first use
-                NativeLogConfig.llama_log_set((level, message) =>
-                {
-                    if (level is LLamaLogLevel.Warning or LLamaLogLevel.Error)
-                    {
-                        _lastLog += message;
-                    }
-                });
-                _initialised = true;
-            }
-            _lastLog = "";
+            // One process-wide log capture: a second llama_log_set would steal the oracle's log.
+            Oracle.LlamaCppNative.EnsureLoaded();
             try
             {
                 _weights = LLamaWeights.LoadFromFile(new ModelParams(path) { VocabOnly = true, GpuLayerCount = 0 });
             }
             catch (Exception e)
             {
-                throw new InvalidOperationException($"llama.cpp could not load {path}: {_lastLog}", e);
+                throw new InvalidOperationException($"llama.cpp could not load {path}: {Oracle.LlamaCppNative.LogTail()}", e);
             }
         }
         Vocab = _weights.NativeHandle.Vocab;

@@ -1,0 +1,22 @@
+using QuantRuntime.Kernels.Backends;
+using QuantRuntime.Kernels.Backends.Reference;
+
+namespace QuantRuntime.Inference;
+
+/// <summary>Creates the compute backend for a <see cref="ComputeDevice"/>.</summary>
+public static class BackendFactory
+{
+    /// <summary>Creates a backend for <paramref name="device"/>.</summary>
+    /// <param name="device">The device asked for.</param>
+    /// <param name="threads">Worker threads for CPU backends; 0 for one per core.</param>
+    public static IComputeBackend Create(ComputeDevice device, int threads = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
+        return device switch
+        {
+            // Until the SIMD backend lands, the CPU runs the reference operators.
+            ComputeDevice.Auto or ComputeDevice.Cpu or ComputeDevice.Reference => new ReferenceBackend(),
+            _ => throw new ArgumentOutOfRangeException(nameof(device), $"unknown device {device}"),
+        };
+    }
+}

@@ -1,0 +1,88 @@
+using QuantRuntime.Formats.Gguf;
+using QuantRuntime.Inference;
+using QuantRuntime.Kernels.Backends;
+using QuantRuntime.Models;
+using QuantRuntime.Tokenization;
+
+namespace QuantRuntime;
+
+/// <summary>
+/// A loaded model ready to generate: the mapped file, its tokenizer (if it has one) and its
+/// weights on a compute backend. Thread-safe to share; each generation uses its own
+/// <see cref="InferenceSession"/>.
+/// </summary>
+public sealed class LanguageModel : IDisposable
+{
+    private LanguageModel(ModelFile file, ModelTokenizer? tokenizer, IComputeBackend backend, TransformerModel transformer)
+    {
+        File = file;
+        Tokenizer = tokenizer;
+        Backend = backend;
+        Transformer = transformer;
+    }
+
+    /// <summary>The opened file (format, hyperparameters, stored tensors, GGUF metadata).</summary>
+    public ModelFile File { get; }
+
+    /// <summary>The hyperparameters.</summary>
+    public TransformerConfig Config => File.Config;
+
+    /// <summary>The tokenizer, or null for a model that carries none (work with token ids then).</summary>
+    public ModelTokenizer? Tokenizer { get; }
+
+    /// <summary>The backend the forward pass runs on.</summary>
+    public IComputeBackend Backend { get; }
+
+    /// <summary>The weights on the backend.</summary>
+    public TransformerModel Transformer { get; }
+
+    /// <summary>Opens <paramref name="path"/> (GGUF or llama2.c) and places its weights on the device.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="Formats.ModelFormatException">The file is malformed or unsupported.</exception>
+    public static LanguageModel Load(string path, LanguageModelOptions? options = null)
+    {
+        options ??= new LanguageModelOptions();
+        var file = ModelFile.Open(path);
+        IComputeBackend? backend = null;
+        try
+        {
+            var tokenizer = ReadTokenizer(file);
+            if (tokenizer is not null && tokenizer.VocabularySize != file.Config.VocabularySize)
+            {
+                throw new Formats.ModelFormatException(
+                    $"tokenizer has {tokenizer.VocabularySize} tokens but the model's vocabulary is {file.Config.VocabularySize}");
+            }
+            backend = BackendFactory.Create(options.Device, options.Threads);
+            var transformer = TransformerModel.Create(file.Config, file.Weights, backend);
+            return new LanguageModel(file, tokenizer, backend, transformer);
+        }
+        catch
+        {
+            backend?.Dispose();
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Starts an inference session (its own KV cache) of at most <paramref name="contextLength"/> positions.</summary>
+    public InferenceSession CreateSession(int? contextLength = null) =>
+        Transformer.CreateSession(new SessionOptions(ContextLength: contextLength));
+
+    private static ModelTokenizer? ReadTokenizer(ModelFile file)
+    {
+        var metadata = file.Gguf?.Metadata;
+        if (metadata is null || metadata.GetBoolOrNull(PlaceholderVocabulary.MarkerKey) == true)
+        {
+            return null;
+        }
+        return ModelTokenizer.FromGguf(metadata);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Transformer.Dispose();
+        Backend.Dispose();
+        File.Dispose();
+    }
+}
