@@ -74,8 +74,22 @@ public sealed class ModelFile : IDisposable
                     throw;
                 }
             }
-            var (llamaConfig, llamaWeights) = Llama2cCheckpoint.Read(mapped);
-            return new ModelFile(path, ModelFileFormat.Llama2c, mapped.Length, llamaConfig, llamaWeights, null, mapped);
+            if (System.IO.Path.GetExtension(path).Equals(".gguf", StringComparison.OrdinalIgnoreCase))
+            {
+                // Named GGUF: the GGUF parser's own complaint (wrong magic, too short) is the useful one.
+                mapped.Dispose();
+                using var _ = GgufFile.Open(path);
+                throw new ModelFormatException("not a GGUF file");
+            }
+            try
+            {
+                var (llamaConfig, llamaWeights) = Llama2cCheckpoint.Read(mapped);
+                return new ModelFile(path, ModelFileFormat.Llama2c, mapped.Length, llamaConfig, llamaWeights, null, mapped);
+            }
+            catch (ModelFormatException e) when (!System.IO.Path.GetExtension(path).Equals(".bin", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ModelFormatException($"neither a GGUF file (no GGUF magic) nor a llama2.c checkpoint ({e.Message})", e);
+            }
         }
         catch
         {

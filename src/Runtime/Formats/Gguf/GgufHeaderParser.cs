@@ -310,7 +310,7 @@ internal sealed class GgufHeaderParser(MappedFile file)
     {
         if (count > int.MaxValue || count * (ulong)minimumBytesEach > (ulong)Remaining)
         {
-            throw Error($"header claims {count} {what}, more than the file can hold");
+            throw Error($"header claims {count} {what}, more than the file can hold (truncated or corrupt file)");
         }
     }
 
