@@ -31,4 +31,37 @@ public static class Q4_0Block
             }
         }
     }
+
+    /// <summary>
+    /// Encodes whole blocks exactly as ggml's <c>quantize_row_q4_0_ref</c>: d = max / −8 where max
+    /// is the value of largest magnitude (so it lands on level −8 exactly), q = min(15, trunc(x/d + 8.5)).
+    /// </summary>
+    public static void Quantize(ReadOnlySpan<float> values, Span<byte> blocks)
+    {
+        BlockGeometry.Check(blocks.Length, values.Length, Size, Bytes);
+        for (int b = 0; b < values.Length / Size; b++)
+        {
+            var x = values.Slice(b * Size, Size);
+            var block = blocks.Slice(b * Bytes, Bytes);
+            float amax = 0, max = 0;
+            foreach (float v in x)
+            {
+                if (amax < MathF.Abs(v))
+                {
+                    amax = MathF.Abs(v);
+                    max = v;
+                }
+            }
+            float d = max / -8;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            BinaryPrimitives.WriteHalfLittleEndian(block, (Half)d);
+            for (int j = 0; j < Size / 2; j++)
+            {
+                block[2 + j] = (byte)(Nibble(x[j] * id + 8.5f) | (Nibble(x[j + Size / 2] * id + 8.5f) << 4));
+            }
+        }
+    }
+
+    /// <summary>ggml's <c>MIN(15, (int8_t)v)</c>: truncation toward zero, then a cap (v is never negative here).</summary>
+    internal static int Nibble(float v) => Math.Min(15, (int)(sbyte)(int)v);
 }

@@ -32,4 +32,34 @@ public static class Q4_1Block
             }
         }
     }
+
+    /// <summary>
+    /// Encodes whole blocks exactly as ggml's <c>quantize_row_q4_1_ref</c>: m = min,
+    /// d = (max − min) / 15, q = min(15, trunc((x − m)/d + 0.5)), with float32 arithmetic.
+    /// </summary>
+    public static void Quantize(ReadOnlySpan<float> values, Span<byte> blocks)
+    {
+        BlockGeometry.Check(blocks.Length, values.Length, Size, Bytes);
+        for (int b = 0; b < values.Length / Size; b++)
+        {
+            var x = values.Slice(b * Size, Size);
+            var block = blocks.Slice(b * Bytes, Bytes);
+            float min = float.MaxValue, max = -float.MaxValue;
+            foreach (float v in x)
+            {
+                if (v < min) min = v;
+                if (v > max) max = v;
+            }
+            float d = (max - min) / 15;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            BinaryPrimitives.WriteHalfLittleEndian(block, (Half)d);
+            BinaryPrimitives.WriteHalfLittleEndian(block[2..], (Half)min);
+            for (int j = 0; j < Size / 2; j++)
+            {
+                int low = Q4_0Block.Nibble((x[j] - min) * id + 0.5f);
+                int high = Q4_0Block.Nibble((x[j + Size / 2] - min) * id + 0.5f);
+                block[4 + j] = (byte)(low | (high << 4));
+            }
+        }
+    }
 }

@@ -28,4 +28,30 @@ public static class Q8_0Block
             }
         }
     }
+
+    /// <summary>
+    /// Encodes whole blocks exactly as ggml's <c>quantize_row_q8_0_ref</c>: d = amax / 127 in
+    /// float32, q = round-half-away(x / d) with the float32 reciprocal, d stored as fp16.
+    /// </summary>
+    public static void Quantize(ReadOnlySpan<float> values, Span<byte> blocks)
+    {
+        BlockGeometry.Check(blocks.Length, values.Length, Size, Bytes);
+        for (int b = 0; b < values.Length / Size; b++)
+        {
+            var x = values.Slice(b * Size, Size);
+            var block = blocks.Slice(b * Bytes, Bytes);
+            float amax = 0;
+            foreach (float v in x)
+            {
+                amax = MathF.Max(amax, MathF.Abs(v));
+            }
+            float d = amax / 127;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            BinaryPrimitives.WriteHalfLittleEndian(block, (Half)d);
+            for (int i = 0; i < Size; i++)
+            {
+                block[2 + i] = (byte)(sbyte)MathF.Round(x[i] * id, MidpointRounding.AwayFromZero);
+            }
+        }
+    }
 }

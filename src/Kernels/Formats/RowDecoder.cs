@@ -20,7 +20,13 @@ public static class RowDecoder
             case TensorType.Q4_K: Q4_KBlock.Dequantize(source, values); break;
             case TensorType.Q5_K: Q5_KBlock.Dequantize(source, values); break;
             case TensorType.Q6_K: Q6_KBlock.Dequantize(source, values); break;
-            default: throw new NotSupportedException($"no decoder for tensor type {TensorTypeInfo.Of(type).Name}");
+            default:
+                if (GroupScaledLayout.TryGet(type, out var layout))
+                {
+                    GroupScaledBlock.Dequantize(layout, source, values);
+                    break;
+                }
+                throw new NotSupportedException($"no decoder for tensor type {TensorTypeInfo.Of(type).Name}");
         }
     }
 

@@ -20,6 +20,14 @@ public sealed record TensorTypeInfo(TensorType Type, string Name, int BlockSize,
         [TensorType.Q6_K] = new(TensorType.Q6_K, "q6_k", 256, 210),
     };
 
+    static TensorTypeInfo()
+    {
+        foreach (var layout in Formats.GroupScaledLayout.All)
+        {
+            Known[layout.Type] = new(layout.Type, layout.Name, layout.GroupSize, layout.GroupBytes);
+        }
+    }
+
     /// <summary>Bits of storage per weight, scales included.</summary>
     public double BitsPerWeight => BlockBytes * 8.0 / BlockSize;
 
