@@ -1,0 +1,698 @@
+using System.Runtime.Intrinsics;
+using QuantRuntime.Kernels.Formats;
+using QuantRuntime.Kernels.Tensors;
+
+namespace QuantRuntime.Kernels.Backends.Cpu;
+
+/// <summary>
+/// The fast CPU backend: SIMD kernels (AVX-512, AVX2/AVX-VNNI, portable Vector128, scalar; see
+/// <see cref="CpuKernelLevel"/>), int8 activations against Q4_0/Q4_1/Q8_0 weights in integer dot
+/// products, float FMA for F32/F16/BF16 weights, K-quants dequantized a row at a time, and a
+/// persistent worker pool. Weights are used in place (no copy, no repack). Work is split by output
+/// rows (or attention units) in chunks whose boundaries depend only on the shapes, and every output
+/// is computed by one thread with a fixed order of operations, so results are bit-identical for
+/// any thread count. Operator calls are serialized by a lock (the pool and scratch are shared), so
+/// concurrent sessions on one backend are safe but do not run their operators in parallel.
+/// Steady-state calls allocate nothing: scratch grows only when a larger shape first appears.
+/// </summary>
+public sealed unsafe class CpuBackend : IComputeBackend
+{
+    private const int GemvChunkRows = 16;
+    private const int GemmChunkRows = 32;
+    private const int ElementChunk = 16384;
+
+    private readonly object _sync = new();
+    private readonly CpuWorkerPool _pool;
+    private readonly RopeTables _rope = new();
+    private readonly float[]?[] _workerScratch;
+    private byte[] _activations = [];
+    private readonly MatMulWork _matMul;
+    private readonly QuantizeWork _quantize;
+    private readonly AttentionWork _attention;
+    private readonly RowWork _rowWork;
+    private readonly ElementWork _elementWork;
+    private bool _disposed;
+
+    /// <summary>Creates a backend using <paramref name="threads"/> threads (0: one per logical processor).</summary>
+    public CpuBackend(int threads = 0) : this(threads, CpuKernelLevels.Best)
+    {
+    }
+
+    /// <summary>Creates a backend forced to <paramref name="level"/> (tests use it to exercise fallbacks).</summary>
+    /// <exception cref="NotSupportedException">This machine cannot run <paramref name="level"/>.</exception>
+    public CpuBackend(int threads, CpuKernelLevel level)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
+        if (!CpuKernelLevels.IsSupported(level))
+        {
+            throw new NotSupportedException($"this machine cannot run the {level} kernels");
+        }
+        Threads = threads == 0 ? Environment.ProcessorCount : threads;
+        Level = level;
+        _pool = new CpuWorkerPool(Threads);
+        _workerScratch = new float[Threads][];
+        _matMul = new MatMulWork(this);
+        _quantize = new QuantizeWork();
+        _attention = new AttentionWork(this);
+        _rowWork = new RowWork(this);
+        _elementWork = new ElementWork(this);
+    }
+
+    /// <summary>Threads computing each operator, the caller included.</summary>
+    public int Threads { get; }
+
+    /// <summary>The instruction-set path the kernels take.</summary>
+    public CpuKernelLevel Level { get; }
+
+    /// <inheritdoc />
+    public string Name => "cpu";
+
+    /// <inheritdoc />
+    public bool Supports(TensorType type) => TensorTypeInfo.IsKnown(type);
+
+    /// <inheritdoc />
+    public IDeviceBuffer Allocate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        return new CpuBuffer(length);
+    }
+
+    /// <inheritdoc />
+    public IDeviceWeight Upload(HostTensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (!Supports(tensor.Type))
+        {
+            throw new NotSupportedException($"the {Name} backend cannot compute with {TensorTypeInfo.Of(tensor.Type).Name} tensors");
+        }
+        return new CpuWeight(tensor);
+    }
+
+    /// <inheritdoc />
+    public void Write(ReadOnlySpan<float> source, IDeviceBuffer destination, int offset = 0) =>
+        source.CopyTo(Own(destination).Span[offset..]);
+
+    /// <inheritdoc />
+    public void Read(IDeviceBuffer source, int offset, Span<float> destination) =>
+        Own(source).Span.Slice(offset, destination.Length).CopyTo(destination);
+
+    /// <inheritdoc />
+    public void Copy(IDeviceBuffer source, int sourceOffset, IDeviceBuffer destination, int destinationOffset, int length) =>
+        Own(source).Span.Slice(sourceOffset, length).CopyTo(Own(destination).Span.Slice(destinationOffset, length));
+
+    /// <inheritdoc />
+    public void Embed(IDeviceWeight table, ReadOnlySpan<int> tokens, IDeviceBuffer output)
+    {
+        var w = Own(table);
+        var outputs = Own(output).Span;
+        Check(outputs.Length >= (long)tokens.Length * w.Columns, "output buffer too small for the embeddings");
+        for (int r = 0; r < tokens.Length; r++)
+        {
+            int token = tokens[r];
+            if ((uint)token >= (uint)w.Rows)
+            {
+                throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {token} is outside the vocabulary of {w.Rows}");
+            }
+            var row = new ReadOnlySpan<byte>(w.Base + (long)token * w.RowBytes, w.RowBytes);
+            RowDecoder.Decode(w.Type, row, outputs.Slice(r * w.Columns, w.Columns));
+        }
+    }
+
+    /// <inheritdoc />
+    public void RmsNorm(IDeviceBuffer input, IDeviceWeight weight, IDeviceBuffer output, int rows, float epsilon)
+    {
+        var w = Own(weight);
+        var x = Own(input);
+        var y = Own(output);
+        int dim = w.Columns;
+        Check(x.Length >= (long)rows * dim && y.Length >= (long)rows * dim, "buffers too small for RMSNorm");
+        var gain = w.GetVector();
+        lock (_sync)
+        {
+            fixed (float* g = gain)
+            {
+                _rowWork.Set(RowOp.RmsNorm, x.Pointer, y.Pointer, g, dim, epsilon);
+                RunRows(_rowWork, rows, dim);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void MatMul(IDeviceWeight weight, IDeviceBuffer input, IDeviceBuffer output, int rows)
+    {
+        var w = Own(weight);
+        var x = Own(input);
+        var y = Own(output);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        Check(x.Length >= (long)rows * w.Columns, "input buffer too small for the matmul");
+        Check(y.Length >= (long)rows * w.Rows, "output buffer too small for the matmul");
+        lock (_sync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var kind = MatMulWork.KindOf(w.Type);
+            byte* act = null;
+            int actStride = 0;
+            if (kind == MatMulKind.Quantized)
+            {
+                actStride = QuantizedActivations.RowBytes(w.Columns);
+                long needed = (long)actStride * rows + 64;
+                if (_activations.Length < needed)
+                {
+                    _activations = GC.AllocateUninitializedArray<byte>(checked((int)needed), pinned: true);
+                }
+                fixed (byte* a = _activations)
+                {
+                    act = (byte*)(((nint)a + 63) & ~(nint)63);
+                }
+                _quantize.Set(x.Pointer, w.Columns, act, actStride, Level == CpuKernelLevel.Avx512);
+                if (rows == 1)
+                {
+                    _quantize.Run(0, 0);
+                }
+                else
+                {
+                    _pool.Execute(_quantize, rows);
+                }
+            }
+            int chunkRows = rows == 1 ? GemvChunkRows : GemmChunkRows;
+            _matMul.Set(w, kind, x.Pointer, y.Pointer, rows, act, actStride, chunkRows);
+            _pool.Execute(_matMul, (w.Rows + chunkRows - 1) / chunkRows);
+            GC.KeepAlive(_activations);
+        }
+    }
+
+    /// <inheritdoc />
+    public void AddBias(IDeviceBuffer x, IDeviceWeight bias, int rows)
+    {
+        var w = Own(bias);
+        var values = Own(x);
+        int width = w.Columns;
+        Check(values.Length >= (long)rows * width, "buffer too small for the bias");
+        var b = w.GetVector();
+        lock (_sync)
+        {
+            fixed (float* bp = b)
+            {
+                _rowWork.Set(RowOp.AddBias, values.Pointer, values.Pointer, bp, width, 0f);
+                RunRows(_rowWork, rows, width);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Rope(IDeviceBuffer x, int rows, int heads, int headDim, int startPosition, float theta, RopeStyle style)
+    {
+        var values = Own(x);
+        ArgumentOutOfRangeException.ThrowIfNegative(startPosition);
+        Check(headDim > 0 && heads > 0 && values.Length >= (long)rows * heads * headDim, "buffer too small for RoPE");
+        var table = _rope.Get(headDim, theta, style, startPosition + rows);
+        lock (_sync)
+        {
+            fixed (float* c = table.Cos, s = table.Sin)
+            {
+                _rowWork.SetRope(values.Pointer, heads, headDim, startPosition, c, s, style);
+                RunRows(_rowWork, rows, heads * headDim);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Attention(IDeviceBuffer query, IDeviceBuffer keyCache, IDeviceBuffer valueCache, IDeviceBuffer output, AttentionShape shape)
+    {
+        shape.Validate();
+        var q = Own(query);
+        var k = Own(keyCache);
+        var v = Own(valueCache);
+        var o = Own(output);
+        long positions = (long)shape.StartPosition + shape.Rows;
+        Check(q.Length >= (long)shape.Rows * shape.QueryWidth && o.Length >= (long)shape.Rows * shape.QueryWidth,
+            "query or output buffer too small for the attention");
+        Check(k.Length >= positions * shape.KvWidth && v.Length >= positions * shape.KvWidth, "KV cache too small for the attention");
+        lock (_sync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _attention.Set(q.Pointer, k.Pointer, v.Pointer, o.Pointer, shape);
+            _pool.Execute(_attention, shape.Rows * shape.KvHeads);
+        }
+    }
+
+    /// <inheritdoc />
+    public void SwiGlu(IDeviceBuffer gate, IDeviceBuffer up, IDeviceBuffer output, int length)
+    {
+        var g = Own(gate);
+        var u = Own(up);
+        var y = Own(output);
+        Check(g.Length >= length && u.Length >= length && y.Length >= length, "buffers too small for SwiGLU");
+        lock (_sync)
+        {
+            _elementWork.Set(ElementOp.SwiGlu, g.Pointer, u.Pointer, y.Pointer, length);
+            RunElements(length);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Add(IDeviceBuffer x, IDeviceBuffer addend, int length)
+    {
+        var a = Own(x);
+        var b = Own(addend);
+        Check(a.Length >= length && b.Length >= length, "buffers too small for the addition");
+        lock (_sync)
+        {
+            _elementWork.Set(ElementOp.Add, a.Pointer, b.Pointer, a.Pointer, length);
+            RunElements(length);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_sync)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            _pool.Dispose();
+        }
+    }
+
+    private void RunRows(RowWork work, int rows, int width)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (rows <= 1 || (long)rows * width < ElementChunk)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                work.Run(r, 0);
+            }
+        }
+        else
+        {
+            _pool.Execute(work, rows);
+        }
+    }
+
+    private void RunElements(int length)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int chunks = (length + ElementChunk - 1) / ElementChunk;
+        if (chunks <= 1)
+        {
+            _elementWork.Run(0, 0);
+        }
+        else
+        {
+            _pool.Execute(_elementWork, chunks);
+        }
+    }
+
+    /// <summary>Worker <paramref name="worker"/>'s scratch of at least <paramref name="floats"/> floats, 64-byte aligned.</summary>
+    private float* Scratch(int worker, int floats)
+    {
+        var scratch = _workerScratch[worker];
+        if (scratch is null || scratch.Length < floats + 16)
+        {
+            scratch = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
+            _workerScratch[worker] = scratch;
+        }
+        fixed (float* p = scratch)
+        {
+            return (float*)(((nint)p + 63) & ~(nint)63);
+        }
+    }
+
+    private static CpuBuffer Own(IDeviceBuffer buffer) =>
+        buffer as CpuBuffer ?? throw new ArgumentException("buffer belongs to another backend");
+
+    private static CpuWeight Own(IDeviceWeight weight) =>
+        weight as CpuWeight ?? throw new ArgumentException("weight belongs to another backend");
+
+    private static void Check(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+
+    // ------------------------------------------------------------------ work items
+
+    private enum MatMulKind { Quantized, Float, Decoded }
+
+    private sealed class QuantizeWork : IParallelWork
+    {
+        private float* _x;
+        private int _k;
+        private byte* _act;
+        private int _stride;
+        private bool _wide;
+
+        public void Set(float* x, int k, byte* act, int stride, bool wide)
+        {
+            _x = x;
+            _k = k;
+            _act = act;
+            _stride = stride;
+            _wide = wide;
+        }
+
+        public void Run(int chunk, int worker) =>
+            QuantizedActivations.QuantizeRow(_x + (long)chunk * _k, _k, _act + (long)chunk * _stride, _wide);
+    }
+
+    private sealed class MatMulWork(CpuBackend owner) : IParallelWork
+    {
+        private CpuWeight _w = null!;
+        private MatMulKind _kind;
+        private float* _x;
+        private float* _y;
+        private int _rows;
+        private byte* _act;
+        private int _actStride;
+        private int _chunkRows;
+
+        public static MatMulKind KindOf(TensorType type) => type switch
+        {
+            TensorType.Q4_0 or TensorType.Q4_1 or TensorType.Q8_0 => MatMulKind.Quantized,
+            TensorType.F32 or TensorType.F16 or TensorType.BF16 => MatMulKind.Float,
+            _ => MatMulKind.Decoded,
+        };
+
+        public void Set(CpuWeight w, MatMulKind kind, float* x, float* y, int rows, byte* act, int actStride, int chunkRows)
+        {
+            _w = w;
+            _kind = kind;
+            _x = x;
+            _y = y;
+            _rows = rows;
+            _act = act;
+            _actStride = actStride;
+            _chunkRows = chunkRows;
+        }
+
+        public void Run(int chunk, int worker)
+        {
+            int o0 = chunk * _chunkRows;
+            int o1 = Math.Min(_w.Rows, o0 + _chunkRows);
+            switch (_kind)
+            {
+                case MatMulKind.Quantized:
+                    switch (_w.Type)
+                    {
+                        case TensorType.Q4_0: Quantized<Q4_0Format>(o0, o1); break;
+                        case TensorType.Q4_1: Quantized<Q4_1Format>(o0, o1); break;
+                        default: Quantized<Q8_0Format>(o0, o1); break;
+                    }
+                    break;
+                case MatMulKind.Float:
+                    switch (_w.Type)
+                    {
+                        case TensorType.F32: Float<F32Row>(_w.Base, _w.RowBytes, o0, o1, o0); break;
+                        case TensorType.F16: Float<F16Row>(_w.Base, _w.RowBytes, o0, o1, o0); break;
+                        default: Float<BF16Row>(_w.Base, _w.RowBytes, o0, o1, o0); break;
+                    }
+                    break;
+                default:
+                    Decoded(o0, o1, worker);
+                    break;
+            }
+        }
+
+        private void Quantized<TW>(int o0, int o1) where TW : struct, IQuantFormat
+        {
+            int k = _w.Columns;
+            int n = _w.Rows;
+            int blocks = k / 32;
+            byte* b = _w.Base;
+            int rowBytes = _w.RowBytes;
+            switch (owner.Level)
+            {
+                case CpuKernelLevel.Avx512:
+                    // Activation rows in groups of 8 (their quantized values stay in L1) against tiles
+                    // of 4 weight rows (re-read from L1/L2 for each pair of activation rows).
+                    for (int a0 = 0; a0 < _rows; a0 += 8)
+                    {
+                        int a1 = Math.Min(_rows, a0 + 8);
+                        for (int o = o0; o < o1; o += 4)
+                        {
+                            int valid = Math.Min(4, o1 - o);
+                            byte* r0 = b + (long)o * rowBytes;
+                            byte* r1 = valid > 1 ? r0 + rowBytes : r0;
+                            byte* r2 = valid > 2 ? r0 + 2L * rowBytes : r0;
+                            byte* r3 = valid > 3 ? r0 + 3L * rowBytes : r0;
+                            int a = a0;
+                            for (; a + 2 <= a1; a += 2)
+                            {
+                                QuantMatMul.TileAvx512<TW, C2>(r0, r1, r2, r3, valid, blocks, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n);
+                            }
+                            if (a < a1)
+                            {
+                                QuantMatMul.TileAvx512<TW, C1>(r0, r1, r2, r3, valid, blocks, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n);
+                            }
+                        }
+                    }
+                    break;
+                case CpuKernelLevel.Avx2:
+                case CpuKernelLevel.AvxVnni:
+                    bool vnni = owner.Level == CpuKernelLevel.AvxVnni;
+                    for (int o = o0; o < o1; o++)
+                    {
+                        for (int a = 0; a < _rows; a++)
+                        {
+                            _y[(long)a * n + o] = QuantMatMul.DotAvx2<TW>(b + (long)o * rowBytes, blocks, _act + (long)a * _actStride, vnni);
+                        }
+                    }
+                    break;
+                default:
+                    bool vector = owner.Level == CpuKernelLevel.Vector128;
+                    for (int o = o0; o < o1; o++)
+                    {
+                        for (int a = 0; a < _rows; a++)
+                        {
+                            _y[(long)a * n + o] = QuantMatMul.DotPortable<TW>(b + (long)o * rowBytes, blocks, _act + (long)a * _actStride, vector);
+                        }
+                    }
+                    break;
+            }
+        }
+
+        /// <summary>Rows [o0, o1) of float weights at <paramref name="b"/>, whose row o0 is output row <paramref name="outRow"/>.</summary>
+        private void Float<TF>(byte* b, int rowBytes, int o0, int o1, int outRow) where TF : struct, IFloatRow
+        {
+            switch (owner.Level)
+            {
+                case CpuKernelLevel.Avx512: FloatRows<Vector512<float>, V512, TF>(b, rowBytes, o0, o1, outRow); break;
+                case CpuKernelLevel.Avx2:
+                case CpuKernelLevel.AvxVnni: FloatRows<Vector256<float>, V256, TF>(b, rowBytes, o0, o1, outRow); break;
+                case CpuKernelLevel.Vector128: FloatRows<Vector128<float>, V128, TF>(b, rowBytes, o0, o1, outRow); break;
+                default: FloatRows<float, S1, TF>(b, rowBytes, o0, o1, outRow); break;
+            }
+        }
+
+        private void FloatRows<TV, TO, TF>(byte* b, int rowBytes, int o0, int o1, int outRow)
+            where TV : struct where TO : struct, IVec<TV> where TF : struct, IFloatRow
+        {
+            int k = _w.Columns;
+            int n = _w.Rows;
+            for (int o = o0; o < o1; o += 4)
+            {
+                int valid = Math.Min(4, o1 - o);
+                byte* r0 = b + (long)(o - o0) * rowBytes + (long)o0 * rowBytes;
+                byte* r1 = valid > 1 ? r0 + rowBytes : r0;
+                byte* r2 = valid > 2 ? r0 + 2L * rowBytes : r0;
+                byte* r3 = valid > 3 ? r0 + 3L * rowBytes : r0;
+                float* y = _y + outRow + (o - o0);
+                int a = 0;
+                for (; a + 4 <= _rows; a += 4)
+                {
+                    FloatMatMul.Tile<TV, TO, TF, C4>(r0, r1, r2, r3, valid, k, _x + (long)a * k, y + (long)a * n, n);
+                }
+                switch (_rows - a)
+                {
+                    case 3: FloatMatMul.Tile<TV, TO, TF, C3>(r0, r1, r2, r3, valid, k, _x + (long)a * k, y + (long)a * n, n); break;
+                    case 2: FloatMatMul.Tile<TV, TO, TF, C2>(r0, r1, r2, r3, valid, k, _x + (long)a * k, y + (long)a * n, n); break;
+                    case 1: FloatMatMul.Tile<TV, TO, TF, C1>(r0, r1, r2, r3, valid, k, _x + (long)a * k, y + (long)a * n, n); break;
+                }
+            }
+        }
+
+        /// <summary>Other types: four rows at a time decoded to float32 in the worker's scratch, then the F32 kernel.</summary>
+        private void Decoded(int o0, int o1, int worker)
+        {
+            int k = _w.Columns;
+            int rowBytes = _w.RowBytes;
+            float* scratch = owner.Scratch(worker, 4 * k);
+            for (int o = o0; o < o1; o += 4)
+            {
+                int valid = Math.Min(4, o1 - o);
+                for (int i = 0; i < valid; i++)
+                {
+                    var source = new ReadOnlySpan<byte>(_w.Base + (long)(o + i) * rowBytes, rowBytes);
+                    RowDecoder.Decode(_w.Type, source, new Span<float>(scratch + (long)i * k, k));
+                }
+                Float<F32Row>((byte*)scratch - (long)o * k * 4, k * 4, o, o + valid, o);
+            }
+        }
+    }
+
+    private enum RowOp { RmsNorm, AddBias, Rope }
+
+    private sealed class RowWork(CpuBackend owner) : IParallelWork
+    {
+        private RowOp _op;
+        private float* _x;
+        private float* _y;
+        private float* _g;
+        private int _width;
+        private float _epsilon;
+        private int _heads;
+        private int _headDim;
+        private int _start;
+        private float* _cos;
+        private float* _sin;
+        private RopeStyle _style;
+
+        public void Set(RowOp op, float* x, float* y, float* g, int width, float epsilon)
+        {
+            _op = op;
+            _x = x;
+            _y = y;
+            _g = g;
+            _width = width;
+            _epsilon = epsilon;
+        }
+
+        public void SetRope(float* x, int heads, int headDim, int start, float* cos, float* sin, RopeStyle style)
+        {
+            _op = RowOp.Rope;
+            _x = x;
+            _heads = heads;
+            _headDim = headDim;
+            _width = heads * headDim;
+            _start = start;
+            _cos = cos;
+            _sin = sin;
+            _style = style;
+        }
+
+        public void Run(int chunk, int worker)
+        {
+            switch (owner.Level)
+            {
+                case CpuKernelLevel.Avx512: Row<Vector512<float>, V512>(chunk); break;
+                case CpuKernelLevel.Avx2:
+                case CpuKernelLevel.AvxVnni: Row<Vector256<float>, V256>(chunk); break;
+                case CpuKernelLevel.Vector128: Row<Vector128<float>, V128>(chunk); break;
+                default: Row<float, S1>(chunk); break;
+            }
+        }
+
+        private void Row<TV, TO>(int r) where TV : struct where TO : struct, IVec<TV>
+        {
+            long offset = (long)r * _width;
+            switch (_op)
+            {
+                case RowOp.RmsNorm:
+                    ElementwiseKernels.RmsNormRow<TV, TO>(_x + offset, _g, _y + offset, _width, _epsilon);
+                    break;
+                case RowOp.AddBias:
+                    ElementwiseKernels.Add<TV, TO>(_x + offset, _g, _width);
+                    break;
+                default:
+                    long position = (long)(_start + r) * _headDim;
+                    ElementwiseKernels.RopeRow<TV, TO>(_x + offset, _heads, _headDim, _cos + position, _sin + position, _style);
+                    break;
+            }
+        }
+    }
+
+    private enum ElementOp { Add, SwiGlu }
+
+    private sealed class ElementWork(CpuBackend owner) : IParallelWork
+    {
+        private ElementOp _op;
+        private float* _a;
+        private float* _b;
+        private float* _y;
+        private int _length;
+
+        public void Set(ElementOp op, float* a, float* b, float* y, int length)
+        {
+            _op = op;
+            _a = a;
+            _b = b;
+            _y = y;
+            _length = length;
+        }
+
+        public void Run(int chunk, int worker)
+        {
+            switch (owner.Level)
+            {
+                case CpuKernelLevel.Avx512: Range<Vector512<float>, V512>(chunk); break;
+                case CpuKernelLevel.Avx2:
+                case CpuKernelLevel.AvxVnni: Range<Vector256<float>, V256>(chunk); break;
+                case CpuKernelLevel.Vector128: Range<Vector128<float>, V128>(chunk); break;
+                default: Range<float, S1>(chunk); break;
+            }
+        }
+
+        private void Range<TV, TO>(int chunk) where TV : struct where TO : struct, IVec<TV>
+        {
+            int start = chunk * ElementChunk;
+            int n = Math.Min(ElementChunk, _length - start);
+            if (_op == ElementOp.Add)
+            {
+                ElementwiseKernels.Add<TV, TO>(_a + start, _b + start, n);
+            }
+            else
+            {
+                ElementwiseKernels.SwiGlu<TV, TO>(_a + start, _b + start, _y + start, n);
+            }
+        }
+    }
+
+    private sealed class AttentionWork(CpuBackend owner) : IParallelWork
+    {
+        private float* _q;
+        private float* _k;
+        private float* _v;
+        private float* _o;
+        private AttentionShape _shape;
+
+        public void Set(float* q, float* k, float* v, float* o, AttentionShape shape)
+        {
+            _q = q;
+            _k = k;
+            _v = v;
+            _o = o;
+            _shape = shape;
+        }
+
+        public void Run(int chunk, int worker)
+        {
+            int row = chunk / _shape.KvHeads;
+            int kvHead = chunk % _shape.KvHeads;
+            int group = _shape.Heads / _shape.KvHeads;
+            float* scratch = owner.Scratch(worker, AttentionKernel.ScratchFloats(group, _shape.HeadDim));
+            int dim = _shape.HeadDim;
+            // The widest vector that fits a head: head size 8 runs in 256-bit lanes even on AVX-512.
+            switch (owner.Level)
+            {
+                case CpuKernelLevel.Avx512 when dim >= 16:
+                    AttentionKernel.Run<Vector512<float>, V512>(_q, _k, _v, _o, _shape, row, kvHead, scratch);
+                    break;
+                case CpuKernelLevel.Avx512 or CpuKernelLevel.Avx2 or CpuKernelLevel.AvxVnni when dim >= 8:
+                    AttentionKernel.Run<Vector256<float>, V256>(_q, _k, _v, _o, _shape, row, kvHead, scratch);
+                    break;
+                case not CpuKernelLevel.Scalar when dim >= 4:
+                    AttentionKernel.Run<Vector128<float>, V128>(_q, _k, _v, _o, _shape, row, kvHead, scratch);
+                    break;
+                default:
+                    AttentionKernel.Run<float, S1>(_q, _k, _v, _o, _shape, row, kvHead, scratch);
+                    break;
+            }
+        }
+    }
+}

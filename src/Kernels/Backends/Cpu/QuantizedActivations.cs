@@ -1,0 +1,81 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace QuantRuntime.Kernels.Backends.Cpu;
+
+/// <summary>
+/// Activation rows quantized Q8_0-style (as llama.cpp's <c>quantize_row_q8_0</c>) so that they meet
+/// quantized weights in integer dot products: per block of 32 values d = max|x| / 127 and
+/// q = round-to-even(x / d), so |x - d q| ≤ d / 2. Unlike Q8_0 the scale stays float32.
+/// Layout of one row, 64-byte aligned: the int8 values of all blocks (the block count rounded up
+/// to even, the padding block all zero), then one float scale per block (padding scale 0).
+/// The quantization is the same bit for bit at every kernel level.
+/// </summary>
+internal static unsafe class QuantizedActivations
+{
+    public const int Block = 32;
+
+    /// <summary>Block pairs per row of <paramref name="k"/> values (k a multiple of 32).</summary>
+    public static int Pairs(int k) => (k / Block + 1) / 2;
+
+    /// <summary>Bytes of one quantized row.</summary>
+    public static int RowBytes(int k)
+    {
+        int pairs = Pairs(k);
+        return (pairs * 72 + 63) & ~63;
+    }
+
+    /// <summary>The scales of a quantized row (after its values).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float* Scales(byte* row, int pairs) => (float*)(row + pairs * 64);
+
+    /// <summary>Quantizes <paramref name="k"/> floats of <paramref name="x"/> into <paramref name="row"/>.</summary>
+    public static void QuantizeRow(float* x, int k, byte* row, bool useVector512)
+    {
+        int blocks = k / Block;
+        int pairs = Pairs(k);
+        sbyte* q = (sbyte*)row;
+        float* scales = Scales(row, pairs);
+        for (int b = 0; b < blocks; b++)
+        {
+            float* xb = x + b * Block;
+            sbyte* qb = q + b * Block;
+            if (useVector512)
+            {
+                var v0 = Vector512.Load(xb);
+                var v1 = Vector512.Load(xb + 16);
+                float amax = V512.MaxAcross(Vector512.Max(Vector512.Abs(v0), Vector512.Abs(v1)));
+                float d = amax / 127f;
+                float id = d != 0f ? 1f / d : 0f;
+                var s = Vector512.Create(id);
+                var i0 = Vector512.ConvertToInt32(Vector512.Round(v0 * s));
+                var i1 = Vector512.ConvertToInt32(Vector512.Round(v1 * s));
+                Avx512F.ConvertToVector128SByteWithSaturation(i0).Store(qb);
+                Avx512F.ConvertToVector128SByteWithSaturation(i1).Store(qb + 16);
+                scales[b] = d;
+            }
+            else
+            {
+                float amax = 0f;
+                for (int i = 0; i < Block; i++)
+                {
+                    amax = MathF.Max(amax, MathF.Abs(xb[i]));
+                }
+                float d = amax / 127f;
+                float id = d != 0f ? 1f / d : 0f;
+                for (int i = 0; i < Block; i++)
+                {
+                    float r = MathF.Round(xb[i] * id);
+                    qb[i] = (sbyte)Math.Clamp(float.IsNaN(r) ? 0 : (int)Math.Clamp(r, -128f, 127f), -128, 127);
+                }
+                scales[b] = d;
+            }
+        }
+        if (blocks < 2 * pairs)
+        {
+            new Span<byte>(q + blocks * Block, Block).Clear();
+            scales[blocks] = 0f;
+        }
+    }
+}
