@@ -1,4 +1,5 @@
 using QuantRuntime.Kernels.Backends;
+using QuantRuntime.Kernels.Backends.Cpu;
 using QuantRuntime.Kernels.Backends.Reference;
 
 namespace QuantRuntime.Inference;
@@ -14,8 +15,8 @@ public static class BackendFactory
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
         return device switch
         {
-            // Until the SIMD backend lands, the CPU runs the reference operators.
-            ComputeDevice.Auto or ComputeDevice.Cpu or ComputeDevice.Reference => new ReferenceBackend(),
+            ComputeDevice.Auto or ComputeDevice.Cpu => new CpuBackend(threads),
+            ComputeDevice.Reference => new ReferenceBackend(),
             _ => throw new ArgumentOutOfRangeException(nameof(device), $"unknown device {device}"),
         };
     }

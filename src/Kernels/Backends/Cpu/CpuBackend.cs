@@ -70,6 +70,12 @@ public sealed unsafe class CpuBackend : IComputeBackend
     /// <inheritdoc />
     public bool Supports(TensorType type) => TensorTypeInfo.IsKnown(type);
 
+    /// <summary>Bytes allocated so far by the worker threads (the caller excluded), for allocation tests.</summary>
+    internal long WorkerAllocatedBytes => _pool.WorkerAllocatedBytes();
+
+    /// <summary>Whether MatMul quantizes activations to int8 for weights of <paramref name="type"/> (else it computes in float32).</summary>
+    internal static bool QuantizesActivations(TensorType type) => MatMulWork.KindOf(type) == MatMulKind.Quantized;
+
     /// <inheritdoc />
     public IDeviceBuffer Allocate(int length)
     {
@@ -174,6 +180,10 @@ public sealed unsafe class CpuBackend : IComputeBackend
                     _pool.Execute(_quantize, rows);
                 }
             }
+            if (kind == MatMulKind.Decoded)
+            {
+                EnsureScratch(4 * w.Columns);
+            }
             int chunkRows = rows == 1 ? GemvChunkRows : GemmChunkRows;
             _matMul.Set(w, kind, x.Pointer, y.Pointer, rows, act, actStride, chunkRows);
             _pool.Execute(_matMul, (w.Rows + chunkRows - 1) / chunkRows);
@@ -231,6 +241,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            EnsureScratch(AttentionKernel.ScratchFloats(shape.Heads / shape.KvHeads, shape.HeadDim));
             _attention.Set(q.Pointer, k.Pointer, v.Pointer, o.Pointer, shape);
             _pool.Execute(_attention, shape.Rows * shape.KvHeads);
         }
@@ -307,16 +318,27 @@ public sealed unsafe class CpuBackend : IComputeBackend
         }
     }
 
-    /// <summary>Worker <paramref name="worker"/>'s scratch of at least <paramref name="floats"/> floats, 64-byte aligned.</summary>
-    private float* Scratch(int worker, int floats)
+    /// <summary>
+    /// Makes every worker's scratch hold at least <paramref name="floats"/> floats. Called on the
+    /// dispatching thread before a dispatch, so scratch grows when a larger shape first appears and
+    /// never later because a worker happens to meet a shape for the first time.
+    /// </summary>
+    private void EnsureScratch(int floats)
     {
-        var scratch = _workerScratch[worker];
-        if (scratch is null || scratch.Length < floats + 16)
+        for (int worker = 0; worker < _workerScratch.Length; worker++)
         {
-            scratch = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
-            _workerScratch[worker] = scratch;
+            var scratch = _workerScratch[worker];
+            if (scratch is null || scratch.Length < floats + 16)
+            {
+                _workerScratch[worker] = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
+            }
         }
-        fixed (float* p = scratch)
+    }
+
+    /// <summary>Worker <paramref name="worker"/>'s scratch (see <see cref="EnsureScratch"/>), 64-byte aligned.</summary>
+    private float* Scratch(int worker)
+    {
+        fixed (float* p = _workerScratch[worker])
         {
             return (float*)(((nint)p + 63) & ~(nint)63);
         }
@@ -522,7 +544,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
         {
             int k = _w.Columns;
             int rowBytes = _w.RowBytes;
-            float* scratch = owner.Scratch(worker, 4 * k);
+            float* scratch = owner.Scratch(worker);
             for (int o = o0; o < o1; o += 4)
             {
                 int valid = Math.Min(4, o1 - o);
@@ -675,7 +697,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
             int row = chunk / _shape.KvHeads;
             int kvHead = chunk % _shape.KvHeads;
             int group = _shape.Heads / _shape.KvHeads;
-            float* scratch = owner.Scratch(worker, AttentionKernel.ScratchFloats(group, _shape.HeadDim));
+            float* scratch = owner.Scratch(worker);
             int dim = _shape.HeadDim;
             // The widest vector that fits a head: head size 8 runs in 256-bit lanes even on AVX-512.
             switch (owner.Level)

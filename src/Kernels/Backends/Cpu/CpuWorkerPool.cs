@@ -32,12 +32,14 @@ internal sealed class CpuWorkerPool : IDisposable
     private int _sleepers;
     private volatile bool _stopping;
     private Exception? _failure;
+    private readonly long[] _allocated;
 
     public CpuWorkerPool(int workers)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         Workers = workers;
         _threads = new Thread[workers - 1];
+        _allocated = new long[workers];
         for (int i = 0; i < _threads.Length; i++)
         {
             int index = i + 1;
@@ -169,6 +171,7 @@ internal sealed class CpuWorkerPool : IDisposable
             }
             seen = Volatile.Read(ref _generation);
             RunChunks(index);
+            _allocated[index] = GC.GetAllocatedBytesForCurrentThread();
             if (Interlocked.Decrement(ref _pending) == 0)
             {
                 // Always pulse under the lock: the caller re-checks the count under the same lock,
@@ -179,6 +182,17 @@ internal sealed class CpuWorkerPool : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>Bytes the pool's own threads (not the caller) had allocated at the end of their last dispatch (for allocation tests).</summary>
+    internal long WorkerAllocatedBytes()
+    {
+        long sum = 0;
+        for (int i = 1; i < _allocated.Length; i++)
+        {
+            sum += Volatile.Read(ref _allocated[i]);
+        }
+        return sum;
     }
 
     public void Dispose()

@@ -23,24 +23,39 @@ internal static unsafe class ElementwiseKernels
         }
     }
 
-    /// <summary>y[i] = silu(g[i]) * u[i] = g / (1 + e^-g) * u.</summary>
+    /// <summary>
+    /// y[i] = silu(g[i]) * u[i] = g / (1 + e^-g) * u. The tail runs through the same vector code on a
+    /// padded copy, so an element's result does not depend on where the range starts or ends (a
+    /// batched call equals row-by-row calls bit for bit).
+    /// </summary>
     public static void SwiGlu<TV, TO>(float* g, float* u, float* y, int n) where TV : struct where TO : struct, IVec<TV>
     {
         int i = 0;
-        var one = TO.Splat(1f);
-        var zero = TO.Zero;
         for (; i <= n - TO.Count; i += TO.Count)
         {
-            var gv = TO.Load(g + i);
-            var e = TO.Exp(TO.Sub(zero, gv));
-            TO.Store(y + i, TO.Div(TO.Mul(gv, TO.Load(u + i)), TO.Add(one, e)));
+            TO.Store(y + i, SwiGlu<TV, TO>(TO.Load(g + i), TO.Load(u + i)));
         }
-        for (; i < n; i++)
+        int rest = n - i;
+        if (rest > 0)
         {
-            float x = g[i];
-            y[i] = x * u[i] / (1f + MathF.Exp(-x));
+            float* pg = stackalloc float[16];
+            float* pu = stackalloc float[16];
+            for (int j = 0; j < rest; j++)
+            {
+                pg[j] = g[i + j];
+                pu[j] = u[i + j];
+            }
+            TO.Store(pg, SwiGlu<TV, TO>(TO.Load(pg), TO.Load(pu)));
+            for (int j = 0; j < rest; j++)
+            {
+                y[i + j] = pg[j];
+            }
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV SwiGlu<TV, TO>(TV g, TV u) where TV : struct where TO : struct, IVec<TV> =>
+        TO.Div(TO.Mul(g, u), TO.Add(TO.Splat(1f), TO.Exp(TO.Sub(TO.Zero, g))));
 
     /// <summary>Sum of squares of <paramref name="n"/> floats, float32 lanes reduced in a fixed order.</summary>
     public static double SumOfSquares<TV, TO>(float* x, int n) where TV : struct where TO : struct, IVec<TV>

@@ -27,7 +27,16 @@ internal sealed class RopeTables
     {
         lock (_sync)
         {
-            int index = _tables.FindIndex(t => t.HeadDim == headDim && t.Theta.Equals(theta) && t.Style == style);
+            int index = -1;
+            for (int i = 0; i < _tables.Count; i++)
+            {
+                var t = _tables[i];
+                if (t.HeadDim == headDim && t.Theta.Equals(theta) && t.Style == style)
+                {
+                    index = i;
+                    break;
+                }
+            }
             if (index >= 0 && _tables[index].Positions >= endPosition)
             {
                 return _tables[index];
