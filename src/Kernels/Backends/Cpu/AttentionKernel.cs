@@ -16,6 +16,7 @@ internal static unsafe class AttentionKernel
     /// <summary>Scratch floats one call needs for <paramref name="group"/> heads of <paramref name="headDim"/>.</summary>
     public static int ScratchFloats(int group, int headDim) => group * (headDim + Tile + 2);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Run<TV, TO>(float* query, float* keys, float* values, float* output, AttentionShape shape,
         int row, int kvHead, float* scratch) where TV : struct where TO : struct, IVec<TV>
     {

@@ -10,6 +10,7 @@ namespace QuantRuntime.Kernels.Backends.Cpu;
 internal static unsafe class ElementwiseKernels
 {
     /// <summary>x[i] += b[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Add<TV, TO>(float* x, float* b, int n) where TV : struct where TO : struct, IVec<TV>
     {
         int i = 0;
@@ -28,6 +29,7 @@ internal static unsafe class ElementwiseKernels
     /// padded copy, so an element's result does not depend on where the range starts or ends (a
     /// batched call equals row-by-row calls bit for bit).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SwiGlu<TV, TO>(float* g, float* u, float* y, int n) where TV : struct where TO : struct, IVec<TV>
     {
         int i = 0;
@@ -58,6 +60,7 @@ internal static unsafe class ElementwiseKernels
         TO.Div(TO.Mul(g, u), TO.Add(TO.Splat(1f), TO.Exp(TO.Sub(TO.Zero, g))));
 
     /// <summary>Sum of squares of <paramref name="n"/> floats, float32 lanes reduced in a fixed order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SumOfSquares<TV, TO>(float* x, int n) where TV : struct where TO : struct, IVec<TV>
     {
         var a0 = TO.Zero;
@@ -84,6 +87,7 @@ internal static unsafe class ElementwiseKernels
     }
 
     /// <summary>y[i] = x[i] * scale * g[i] (x may equal y).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScaleByGain<TV, TO>(float* x, float scale, float* g, float* y, int n) where TV : struct where TO : struct, IVec<TV>
     {
         var s = TO.Splat(scale);
@@ -99,6 +103,7 @@ internal static unsafe class ElementwiseKernels
     }
 
     /// <summary>One RMSNorm row: y = x / sqrt(mean(x^2) + eps) * g.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RmsNormRow<TV, TO>(float* x, float* g, float* y, int n, float epsilon) where TV : struct where TO : struct, IVec<TV>
     {
         double sum = SumOfSquares<TV, TO>(x, n);
@@ -112,6 +117,7 @@ internal static unsafe class ElementwiseKernels
     /// s[2i] = -sin_i, s[2i+1] = sin_i; for half-split pairs c[i] = c[i+h] = cos_i and s[i] = -sin_i,
     /// s[i+h] = sin_i. Then out = x * c + partner(x) * s for both styles.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RopeRow<TV, TO>(float* x, int heads, int headDim, float* cos, float* sin, RopeStyle style)
         where TV : struct where TO : struct, IVec<TV>
     {
@@ -214,6 +220,7 @@ internal static unsafe class ElementwiseKernels
     }
 
     /// <summary>x[i] = exp(x[i] - shift); returns the sum of the results.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float ExpShiftSum<TV, TO>(float* x, int n, float shift) where TV : struct where TO : struct, IVec<TV>
     {
         var m = TO.Splat(shift);
@@ -236,6 +243,7 @@ internal static unsafe class ElementwiseKernels
     }
 
     /// <summary>The largest of <paramref name="n"/> floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Max<TV, TO>(float* x, int n) where TV : struct where TO : struct, IVec<TV>
     {
         float best = float.NegativeInfinity;
@@ -257,6 +265,7 @@ internal static unsafe class ElementwiseKernels
     }
 
     /// <summary>x[i] *= s.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scale<TV, TO>(float* x, float s, int n) where TV : struct where TO : struct, IVec<TV>
     {
         var sv = TO.Splat(s);

@@ -45,6 +45,7 @@ internal static unsafe class FloatMatMul
     /// activation rows starting at <paramref name="x"/> (stride <paramref name="k"/>), writing
     /// y[a * yStride + o].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile<TV, TO, TF, TA>(byte* w0, byte* w1, byte* w2, byte* w3, int valid, int k, float* x, float* y, int yStride)
         where TV : struct where TO : struct, IVec<TV> where TF : struct, IFloatRow where TA : struct, IConst
     {

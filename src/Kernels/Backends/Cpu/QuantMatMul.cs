@@ -32,68 +32,61 @@ internal static unsafe class QuantMatMul
     // 8-15 block 2p+1. A tile is four weight rows × TA activation rows, one float32 accumulator per
     // (weight row, activation row) and the same operation sequence whatever the tile.
 
-    private static readonly Vector512<byte> Q4_0Nibbles = PairNibbleIndex(2, 18);
-    private static readonly Vector512<byte> Q4_1Nibbles = PairNibbleIndex(4, 20);
-    private static readonly Vector512<ushort> Q4_0Scale = PairWordIndex(0, 9);
-    private static readonly Vector512<ushort> Q4_1Scale = PairWordIndex(0, 10);
-    private static readonly Vector512<ushort> Q4_1Min = PairWordIndex(1, 11);
-    private static readonly Vector512<ushort> Q8_0Scale = PairWordIndex(0, 17);
-    private static readonly Vector512<byte> Q8_0Values = Q8PairIndex();
-    private static readonly Vector512<ulong> NibbleShift = Vector512.Create(0ul, 0, 4, 4, 0, 0, 4, 4);
-
-    /// <summary>vpermb control: 128-bit lanes 0,1 take the block at <paramref name="first"/>'s 16 bytes, lanes 2,3 the next block's.</summary>
-    private static Vector512<byte> PairNibbleIndex(int first, int blockBytes)
-    {
-        var index = new byte[64];
-        for (int i = 0; i < 64; i++)
-        {
-            index[i] = (byte)((i < 32 ? first : first + blockBytes) + i % 16);
-        }
-        return Vector512.Create(index);
-    }
-
-    /// <summary>vpermw control putting word <paramref name="a"/> in both halves of dwords 0-7 and word <paramref name="b"/> in dwords 8-15.</summary>
-    private static Vector512<ushort> PairWordIndex(int a, int b)
-    {
-        var index = new ushort[32];
-        for (int i = 0; i < 32; i++)
-        {
-            index[i] = (ushort)(i < 16 ? a : b);
-        }
-        return Vector512.Create(index);
-    }
-
-    /// <summary>vpermt2b control over (A = bytes 0..63, B = bytes 4..67 of a Q8_0 pair): the 32 values of each block.</summary>
-    private static Vector512<byte> Q8PairIndex()
-    {
-        var index = new byte[64];
-        for (int i = 0; i < 64; i++)
-        {
-            index[i] = (byte)(i < 32 ? 2 + i : 64 + i);
-        }
-        return Vector512.Create(index);
-    }
-
-    /// <summary>Widens fp16 scales placed by vpermw (each dword = h | h &lt;&lt; 16) exactly, for finite scales.</summary>
+    /// <summary>
+    /// vpermt2w control gathering the fp16 scale words at <paramref name="a"/> and <paramref name="b"/>
+    /// (the two blocks of a pair) of two weight rows into dwords <paramref name="firstDword"/>..+3,
+    /// each word in both halves of its dword (see <see cref="WidenScales"/>): dword first+2i+j holds
+    /// block j of row i (row 0 from the first source, row 1 from the second).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Scales(Vector512<byte> raw, Vector512<ushort> index)
+    private static Vector512<ushort> ScaleGather(int a, int b, int firstDword)
     {
-        var words = Avx512BW.PermuteVar32x16(raw.AsUInt16(), index).AsInt32();
-        var bits = (words >> 3) & Vector512.Create(unchecked((int)0x8FFFE000));
-        return bits.AsSingle() * Vector512.Create(HalfBits.Rebias);
+        // word w belongs to dword w/2; dwords first..first+3 take: row0 a, row0 b, row1 a, row1 b.
+        var words = Vector512<ushort>.Indices >>> 1; // dword index of each word
+        var rel = words - Vector512.Create((ushort)firstDword);
+        var isB = (rel & Vector512.Create((ushort)1)) * (ushort)(b - a);
+        var isRow1 = ((rel >>> 1) & Vector512.Create((ushort)1)) * (ushort)32;
+        return Vector512.Create((ushort)a) + isB + isRow1;
+    }
+
+    /// <summary>
+    /// Widens fp16 values sitting in the high half of each dword exactly to float32 (finite values:
+    /// the exponent is rebased by 2^112, subnormals come out right; a non-finite scale would come
+    /// out finite, which no quantizer writes).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> WidenScales(Vector512<int> words) =>
+        ((words >> 3) & Vector512.Create(unchecked((int)0x8FFFE000))).AsSingle() * Vector512.Create(HalfBits.Rebias);
+
+    /// <summary>Scales d of rows 0..3, blocks 0..1 of a pair, as float32 in dwords 2r + j (the other dwords zero-ish, unused).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> TileScales(Vector512<byte> raw0, Vector512<byte> raw1, Vector512<byte> raw2, Vector512<byte> raw3,
+        Vector512<ushort> gather01, Vector512<ushort> gather23)
+    {
+        var t01 = Avx512BW.PermuteVar32x16x2(raw0.AsUInt16(), gather01, raw1.AsUInt16());
+        var t23 = Avx512BW.PermuteVar32x16x2(raw2.AsUInt16(), gather23, raw3.AsUInt16());
+        // dwords 0-3 from t01, 4-7 from t23
+        var mask = Vector512.Create(0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0).AsUInt16();
+        return WidenScales(Vector512.ConditionalSelect(mask, t23, t01).AsInt32());
     }
 
     /// <summary>
     /// A tile of the AVX-512 kernel: weight rows r0..r3 (<paramref name="valid"/> distinct, the rest
     /// repeats), <typeparamref name="TA"/> quantized activation rows at <paramref name="act"/>, outputs
-    /// y[a * yStride + o].
+    /// y[a * yStride + o]. Per pair of blocks: each weight row's 64 bytes are loaded once and its
+    /// nibbles spread with one vpermb; the eight fp16 scales of the tile are gathered into one vector,
+    /// widened and multiplied by the activation scales once, then broadcast per row with vpermps.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TileAvx512<TW, TA>(byte* r0, byte* r1, byte* r2, byte* r3, int valid, int blocks,
         byte* act, int actStride, float* y, int yStride) where TW : struct, IQuantFormat where TA : struct, IConst
     {
         int pairs = (blocks + 1) / 2;
         int pairBytes = 2 * TW.BlockBytes;
         int last = pairs - 1;
+        bool q40 = typeof(TW) == typeof(Q4_0Format);
+        bool q41 = typeof(TW) == typeof(Q4_1Format);
+        bool q80 = typeof(TW) == typeof(Q8_0Format);
         // The last pair of each row is read from a zeroed copy: it may be a lone block (odd count) and
         // a full-width load there could run past the end of the tensor.
         byte* tails = stackalloc byte[4 * 128];
@@ -104,54 +97,134 @@ internal static unsafe class QuantMatMul
         Buffer.MemoryCopy(r2 + last * pairBytes, tails + 256, 128, tailBytes);
         Buffer.MemoryCopy(r3 + last * pairBytes, tails + 384, 128, tailBytes);
 
+        // Constants, built once per call from index vectors (no static fields in the loop).
+        var iota = Vector512<byte>.Indices;
+        int valuesAt = q41 ? 4 : 2;
+        var nibbles = (iota & Vector512.Create((byte)15)) + Vector512.Create((byte)valuesAt)
+            + (Vector512.GreaterThanOrEqual(iota, Vector512.Create((byte)32)) & Vector512.Create((byte)TW.BlockBytes));
+        var q8Values = iota + Vector512.ConditionalSelect(Vector512.LessThan(iota, Vector512.Create((byte)32)), Vector512.Create((byte)2), Vector512.Create((byte)64));
+        var nibbleShift = Vector512.Create(0ul, 0, 4, 4, 0, 0, 4, 4);
+        int scaleB = TW.BlockBytes / 2; // word index of the second block's scale
+        var gather01 = ScaleGather(0, scaleB, 0);
+        var gather23 = ScaleGather(0, scaleB, 4);
+        var gatherMin01 = ScaleGather(1, scaleB + 1, 0);
+        var gatherMin23 = ScaleGather(1, scaleB + 1, 4);
+        var pairIndex = Vector512.Create(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1);
+        var row0 = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+        var row1 = row0 + Vector512.Create(2);
+        var row2 = row0 + Vector512.Create(4);
+        var row3 = row0 + Vector512.Create(6);
         var ones16 = Vector512.Create((short)1);
         var eights = Vector512.Create((byte)8);
         var onesU8 = Vector512.Create((byte)1);
-        var zero8 = Vector512<sbyte>.Zero;
+        var low = Vector512.Create((byte)0x0F);
+
         Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
         Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
         float* s0 = QuantizedActivations.Scales(act, pairs);
         float* s1 = QuantizedActivations.Scales(act + actStride, pairs);
         sbyte* q0 = (sbyte*)act;
         sbyte* q1 = (sbyte*)(act + actStride);
+        byte* p0 = r0, p1 = r1, p2 = r2, p3 = r3;
 
-        for (int p = 0; p < pairs; p++)
+        for (int p = 0; p < pairs; p++, p0 += pairBytes, p1 += pairBytes, p2 += pairBytes, p3 += pairBytes)
         {
-            bool isLast = p == last;
-            byte* p0 = isLast ? tails : r0 + p * pairBytes;
-            byte* p1 = isLast ? tails + 128 : r1 + p * pairBytes;
-            byte* p2 = isLast ? tails + 256 : r2 + p * pairBytes;
-            byte* p3 = isLast ? tails + 384 : r3 + p * pairBytes;
+            if (p == last)
+            {
+                p0 = tails;
+                p1 = tails + 128;
+                p2 = tails + 256;
+                p3 = tails + 384;
+            }
+            var raw0 = Vector512.Load(p0);
+            var raw1 = Vector512.Load(p1);
+            var raw2 = Vector512.Load(p2);
+            var raw3 = Vector512.Load(p3);
+            var d = TileScales(raw0, raw1, raw2, raw3, gather01, gather23);
+            var m = q41 ? TileScales(raw0, raw1, raw2, raw3, gatherMin01, gatherMin23) : default;
 
             // Activation side, shared by the four weight rows.
             var y0 = Vector512.Load(q0 + 64 * p);
-            var dy0 = Vector512.Create(Vector256.Create(s0[2 * p]), Vector256.Create(s0[2 * p + 1]));
+            var dy0 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s0 + 2 * p)).AsSingle(), pairIndex);
+            var sd0 = d * dy0;
             Vector512<sbyte> y1 = default;
-            Vector512<float> dy1 = default;
+            Vector512<float> sd1 = default, dy1 = default;
             if (TA.Value > 1)
             {
                 y1 = Vector512.Load(q1 + 64 * p);
-                dy1 = Vector512.Create(Vector256.Create(s1[2 * p]), Vector256.Create(s1[2 * p + 1]));
+                dy1 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s1 + 2 * p)).AsSingle(), pairIndex);
+                sd1 = d * dy1;
             }
             Vector512<short> off0 = default, off1 = default;
             Vector512<float> ys0 = default, ys1 = default;
-            if (typeof(TW) == typeof(Q4_0Format))
+            if (q40)
             {
                 // 8 * (pair sums of y): subtracting it turns the unsigned nibbles q into q - 8.
                 off0 = Avx512BW.MultiplyAddAdjacent(eights, y0);
                 if (TA.Value > 1) off1 = Avx512BW.MultiplyAddAdjacent(eights, y1);
             }
-            else if (typeof(TW) == typeof(Q4_1Format))
+            else if (q41)
             {
                 // d_y * (sum of y over each lane's 4 values): the minimum's share, m * sum(d_y q_y).
-                ys0 = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(onesU8, y0), ones16)) * dy0;
-                if (TA.Value > 1) ys1 = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(onesU8, y1), ones16)) * dy1;
+                var bcast0 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s0 + 2 * p)).AsSingle(), row0);
+                ys0 = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(onesU8, y0), ones16)) * bcast0;
+                if (TA.Value > 1)
+                {
+                    var bcast1 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s1 + 2 * p)).AsSingle(), row0);
+                    ys1 = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(onesU8, y1), ones16)) * bcast1;
+                }
             }
 
-            Step<TW, TA>(p0, y0, y1, dy0, dy1, off0, off1, ys0, ys1, ones16, zero8, ref c00, ref c10);
-            Step<TW, TA>(p1, y0, y1, dy0, dy1, off0, off1, ys0, ys1, ones16, zero8, ref c01, ref c11);
-            Step<TW, TA>(p2, y0, y1, dy0, dy1, off0, off1, ys0, ys1, ones16, zero8, ref c02, ref c12);
-            Step<TW, TA>(p3, y0, y1, dy0, dy1, off0, off1, ys0, ys1, ones16, zero8, ref c03, ref c13);
+            if (q80)
+            {
+                var w0 = Avx512Vbmi.PermuteVar64x8x2(raw0, q8Values, Vector512.Load(p0 + 4)).AsSByte();
+                var w1 = Avx512Vbmi.PermuteVar64x8x2(raw1, q8Values, Vector512.Load(p1 + 4)).AsSByte();
+                var w2 = Avx512Vbmi.PermuteVar64x8x2(raw2, q8Values, Vector512.Load(p2 + 4)).AsSByte();
+                var w3 = Avx512Vbmi.PermuteVar64x8x2(raw3, q8Values, Vector512.Load(p3 + 4)).AsSByte();
+                c00 = DotQ8(w0, y0, sd0, row0, ones16, c00);
+                c01 = DotQ8(w1, y0, sd0, row1, ones16, c01);
+                c02 = DotQ8(w2, y0, sd0, row2, ones16, c02);
+                c03 = DotQ8(w3, y0, sd0, row3, ones16, c03);
+                if (TA.Value > 1)
+                {
+                    c10 = DotQ8(w0, y1, sd1, row0, ones16, c10);
+                    c11 = DotQ8(w1, y1, sd1, row1, ones16, c11);
+                    c12 = DotQ8(w2, y1, sd1, row2, ones16, c12);
+                    c13 = DotQ8(w3, y1, sd1, row3, ones16, c13);
+                }
+            }
+            else
+            {
+                var w0 = Nibbles(raw0, nibbles, nibbleShift, low);
+                var w1 = Nibbles(raw1, nibbles, nibbleShift, low);
+                var w2 = Nibbles(raw2, nibbles, nibbleShift, low);
+                var w3 = Nibbles(raw3, nibbles, nibbleShift, low);
+                c00 = DotQ4(w0, y0, off0, sd0, row0, ones16, q40, c00);
+                c01 = DotQ4(w1, y0, off0, sd0, row1, ones16, q40, c01);
+                c02 = DotQ4(w2, y0, off0, sd0, row2, ones16, q40, c02);
+                c03 = DotQ4(w3, y0, off0, sd0, row3, ones16, q40, c03);
+                if (q41)
+                {
+                    c00 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row0), ys0, c00);
+                    c01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row1), ys0, c01);
+                    c02 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row2), ys0, c02);
+                    c03 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row3), ys0, c03);
+                }
+                if (TA.Value > 1)
+                {
+                    c10 = DotQ4(w0, y1, off1, sd1, row0, ones16, q40, c10);
+                    c11 = DotQ4(w1, y1, off1, sd1, row1, ones16, q40, c11);
+                    c12 = DotQ4(w2, y1, off1, sd1, row2, ones16, q40, c12);
+                    c13 = DotQ4(w3, y1, off1, sd1, row3, ones16, q40, c13);
+                    if (q41)
+                    {
+                        c10 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row0), ys1, c10);
+                        c11 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row1), ys1, c11);
+                        c12 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row2), ys1, c12);
+                        c13 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row3), ys1, c13);
+                    }
+                }
+            }
         }
         y[0] = V512.Sum(c00);
         if (valid > 1) y[1] = V512.Sum(c01);
@@ -167,58 +240,42 @@ internal static unsafe class QuantMatMul
         }
     }
 
-    /// <summary>One weight row's pair of blocks against the tile's activation rows.</summary>
+    /// <summary>The 64 nibbles of a Q4 pair, in weight order, one per byte (vpermb spreads, vpsrlvq shifts the high halves).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step<TW, TA>(byte* p, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<float> dy0, Vector512<float> dy1,
-        Vector512<short> off0, Vector512<short> off1, Vector512<float> ys0, Vector512<float> ys1,
-        Vector512<short> ones16, Vector512<sbyte> zero8, ref Vector512<float> acc0, ref Vector512<float> acc1)
-        where TW : struct, IQuantFormat where TA : struct, IConst
+    private static Vector512<byte> Nibbles(Vector512<byte> raw, Vector512<byte> index, Vector512<ulong> shift, Vector512<byte> low) =>
+        Avx512F.ShiftRightLogicalVariable(Avx512Vbmi.PermuteVar64x8(raw, index).AsUInt64(), shift).AsByte() & low;
+
+    /// <summary>acc + (Σ4 (q [- 8]) y per lane) · (d_x d_y), the scale broadcast from <paramref name="scales"/> lanes of this row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> DotQ4(Vector512<byte> w, Vector512<sbyte> y, Vector512<short> offset, Vector512<float> scales,
+        Vector512<int> row, Vector512<short> ones16, bool subtractOffset, Vector512<float> acc)
     {
-        if (typeof(TW) == typeof(Q4_0Format) || typeof(TW) == typeof(Q4_1Format))
+        var pairsDot = Avx512BW.MultiplyAddAdjacent(w, y);
+        if (subtractOffset)
         {
-            bool q40 = typeof(TW) == typeof(Q4_0Format);
-            var raw = Vector512.Load(p);
-            var spread = Avx512Vbmi.PermuteVar64x8(raw, q40 ? Q4_0Nibbles : Q4_1Nibbles);
-            var w = Avx512F.ShiftRightLogicalVariable(spread.AsUInt64(), NibbleShift).AsByte() & Vector512.Create((byte)0x0F);
-            var d = Scales(raw, q40 ? Q4_0Scale : Q4_1Scale);
-            var m = q40 ? default : Scales(raw, Q4_1Min);
-            var dot = Avx512BW.MultiplyAddAdjacent(w, y0);
-            if (q40) dot -= off0;
-            acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(dot, ones16)), d * dy0, acc0);
-            if (!q40) acc0 = Avx512F.FusedMultiplyAdd(m, ys0, acc0);
-            if (TA.Value > 1)
-            {
-                dot = Avx512BW.MultiplyAddAdjacent(w, y1);
-                if (q40) dot -= off1;
-                acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(dot, ones16)), d * dy1, acc1);
-                if (!q40) acc1 = Avx512F.FusedMultiplyAdd(m, ys1, acc1);
-            }
+            pairsDot -= offset;
         }
-        else
-        {
-            var a = Vector512.Load(p);
-            var b = Vector512.Load(p + 4);
-            var w = Avx512Vbmi.PermuteVar64x8x2(a, Q8_0Values, b).AsSByte();
-            var d = Scales(a, Q8_0Scale);
-            var magnitude = Avx512BW.Abs(w);
-            var negative = Avx512BW.CompareLessThan(w, zero8);
-            // |w| * (y * sign(w)): vpmaddubsw needs its first operand unsigned (|-128| = 128 fits a byte).
-            var signed = (y0 ^ negative) - negative;
-            acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(
-                Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(magnitude, signed), ones16)), d * dy0, acc0);
-            if (TA.Value > 1)
-            {
-                signed = (y1 ^ negative) - negative;
-                acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(
-                    Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(magnitude, signed), ones16)), d * dy1, acc1);
-            }
-        }
+        var dot = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(pairsDot, ones16));
+        return Avx512F.FusedMultiplyAdd(dot, Avx512F.PermuteVar16x32(scales, row), acc);
+    }
+
+    /// <summary>Q8_0: |w| · (y · sign(w)) through vpmaddubsw (its first operand is unsigned; |-128| = 128 fits a byte).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> DotQ8(Vector512<sbyte> w, Vector512<sbyte> y, Vector512<float> scales, Vector512<int> row,
+        Vector512<short> ones16, Vector512<float> acc)
+    {
+        var negative = Avx512BW.CompareLessThan(w, Vector512<sbyte>.Zero);
+        var signed = (y ^ negative) - negative;
+        var dot = Avx512F.ConvertToVector512Single(
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Avx512BW.Abs(w), signed), ones16));
+        return Avx512F.FusedMultiplyAdd(dot, Avx512F.PermuteVar16x32(scales, row), acc);
     }
 
     // ---------------------------------------------------------------- AVX2 / AVX-VNNI
     // One 256-bit vector per block (8 int32 lanes), one (weight row, activation row) pair at a time.
 
     /// <summary>Dot product of one weight row with one quantized activation row (AVX2, optionally AVX-VNNI).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2<TW>(byte* w, int blocks, byte* act, bool vnni) where TW : struct, IQuantFormat
     {
         int pairs = (blocks + 1) / 2;
@@ -279,6 +336,7 @@ internal static unsafe class QuantMatMul
     // Q4_1) in float32: both levels perform the same float operations, so they agree bit for bit.
 
     /// <summary>Dot product of one weight row with one quantized activation row, portable code.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotPortable<TW>(byte* w, int blocks, byte* act, bool vector) where TW : struct, IQuantFormat
     {
         int pairs = (blocks + 1) / 2;

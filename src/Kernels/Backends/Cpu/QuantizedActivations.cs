@@ -31,6 +31,7 @@ internal static unsafe class QuantizedActivations
     public static float* Scales(byte* row, int pairs) => (float*)(row + pairs * 64);
 
     /// <summary>Quantizes <paramref name="k"/> floats of <paramref name="x"/> into <paramref name="row"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void QuantizeRow(float* x, int k, byte* row, bool useVector512)
     {
         int blocks = k / Block;
@@ -67,7 +68,7 @@ internal static unsafe class QuantizedActivations
                 for (int i = 0; i < Block; i++)
                 {
                     float r = MathF.Round(xb[i] * id);
-                    qb[i] = (sbyte)Math.Clamp(float.IsNaN(r) ? 0 : (int)Math.Clamp(r, -128f, 127f), -128, 127);
+                    qb[i] = float.IsNaN(r) ? (sbyte)0 : (sbyte)Math.Clamp(r, -128f, 127f);
                 }
                 scales[b] = d;
             }
