@@ -10,6 +10,7 @@ var root = new RootCommand("""
     GenerateCommand.Create(),
     LogitsCommand.Create(),
     InfoCommand.Create(),
+    QuantizeCommand.Create(),
 };
 
 var parse = root.Parse(args);

@@ -27,6 +27,40 @@ public sealed record TransformerWeights(
         }
     }
 
+    /// <summary>
+    /// Returns the weights with every tensor replaced by <paramref name="map"/>(name, tensor); a tied
+    /// output head is mapped once, under <c>token_embd.weight</c>, and stays tied.
+    /// </summary>
+    public TransformerWeights Map(Func<string, HostTensor, HostTensor> map)
+    {
+        var blocks = Blocks.Select((b, i) =>
+        {
+            string p = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"blk.{i}.");
+            HostTensor? Optional(string name, HostTensor? t) => t is null ? null : map(p + name, t);
+            return new BlockWeights(
+                map(p + "attn_norm.weight", b.AttentionNorm),
+                map(p + "attn_q.weight", b.Query),
+                map(p + "attn_k.weight", b.Key),
+                map(p + "attn_v.weight", b.Value),
+                map(p + "attn_output.weight", b.AttentionOutput),
+                map(p + "ffn_norm.weight", b.FeedForwardNorm),
+                map(p + "ffn_gate.weight", b.Gate),
+                map(p + "ffn_up.weight", b.Up),
+                map(p + "ffn_down.weight", b.Down),
+                Optional("attn_q.bias", b.QueryBias),
+                Optional("attn_k.bias", b.KeyBias),
+                Optional("attn_v.bias", b.ValueBias));
+        }).ToArray();
+        var embedding = map("token_embd.weight", TokenEmbedding);
+        var outputNorm = map("output_norm.weight", OutputNorm);
+        var output = ReferenceEquals(Output, TokenEmbedding) ? embedding : map("output.weight", Output);
+        return new TransformerWeights(embedding, blocks, outputNorm, output);
+    }
+
+    /// <summary>Whether <paramref name="name"/> is the output head (the token embedding when tied).</summary>
+    public bool IsOutputHead(string name) =>
+        name == "output.weight" || (name == "token_embd.weight" && ReferenceEquals(Output, TokenEmbedding));
+
     /// <summary>Checks every tensor's shape against <paramref name="config"/>.</summary>
     /// <exception cref="Formats.ModelFormatException">A tensor has the wrong shape.</exception>
     public void Validate(TransformerConfig config)

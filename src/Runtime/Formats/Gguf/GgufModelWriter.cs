@@ -1,4 +1,3 @@
-using System.Globalization;
 using QuantRuntime.Kernels.Tensors;
 using QuantRuntime.Models;
 
@@ -15,7 +14,9 @@ public static class GgufModelWriter
     /// <param name="weights">Tensors, written in their stored types.</param>
     /// <param name="source">Metadata to carry over (<c>general.*</c> but the architecture, and <c>tokenizer.*</c>); may be null.</param>
     /// <param name="name">Value of <c>general.name</c> when the source has none.</param>
-    public static GgufWriter Build(TransformerConfig config, TransformerWeights weights, GgufMetadata? source, string name = "model")
+    /// <param name="extra">More entries, written after the general ones (e.g. <c>general.file_type</c>).</param>
+    public static GgufWriter Build(TransformerConfig config, TransformerWeights weights, GgufMetadata? source, string name = "model",
+        IEnumerable<KeyValuePair<string, GgufValue>>? extra = null)
     {
         weights.Validate(config);
         string arch = config.Architecture;
@@ -27,10 +28,14 @@ public static class GgufModelWriter
         }
         foreach (var (key, value) in source?.Entries ?? [])
         {
-            if (key.StartsWith("general.", StringComparison.Ordinal) && key is not ("general.architecture" or "general.file_type"))
+            if (key.StartsWith("general.", StringComparison.Ordinal) && key is not ("general.architecture" or "general.file_type" or "general.quantization_version"))
             {
                 writer.Add(key, value);
             }
+        }
+        foreach (var (key, value) in extra ?? [])
+        {
+            writer.Add(key, value);
         }
         writer.Add($"{arch}.context_length", (uint)config.ContextLength);
         writer.Add($"{arch}.embedding_length", (uint)config.EmbeddingLength);
@@ -50,10 +55,10 @@ public static class GgufModelWriter
         bool hasTokenizer = false;
         foreach (var (key, value) in source?.Entries ?? [])
         {
-            if (key.StartsWith("tokenizer.", StringComparison.Ordinal))
+            if (key.StartsWith("tokenizer.", StringComparison.Ordinal) || key == PlaceholderVocabulary.MarkerKey)
             {
                 writer.Add(key, value);
-                hasTokenizer = true;
+                hasTokenizer |= key != PlaceholderVocabulary.MarkerKey;
             }
         }
         if (!hasTokenizer)
@@ -67,41 +72,7 @@ public static class GgufModelWriter
         return writer;
     }
 
-    /// <summary>Returns <paramref name="weights"/> with every matrix (2-D tensor) re-encoded by <paramref name="convert"/>; vectors stay F32.</summary>
-    public static TransformerWeights MapMatrices(TransformerWeights weights, Func<string, HostTensor, HostTensor> convert)
-    {
-        var cache = new Dictionary<HostTensor, HostTensor>(ReferenceEqualityComparer.Instance);
-        HostTensor Map(string name, HostTensor t)
-        {
-            if (t.Rows == 1)
-            {
-                return t;
-            }
-            if (!cache.TryGetValue(t, out var mapped))
-            {
-                mapped = convert(name, t);
-                cache[t] = mapped;
-            }
-            return mapped;
-        }
-        var blocks = weights.Blocks.Select((b, i) =>
-        {
-            string p = string.Create(CultureInfo.InvariantCulture, $"blk.{i}.");
-            return b with
-            {
-                Query = Map(p + "attn_q.weight", b.Query),
-                Key = Map(p + "attn_k.weight", b.Key),
-                Value = Map(p + "attn_v.weight", b.Value),
-                AttentionOutput = Map(p + "attn_output.weight", b.AttentionOutput),
-                Gate = Map(p + "ffn_gate.weight", b.Gate),
-                Up = Map(p + "ffn_up.weight", b.Up),
-                Down = Map(p + "ffn_down.weight", b.Down),
-            };
-        }).ToArray();
-        return new TransformerWeights(
-            Map("token_embd.weight", weights.TokenEmbedding),
-            blocks,
-            weights.OutputNorm,
-            ReferenceEquals(weights.Output, weights.TokenEmbedding) ? Map("token_embd.weight", weights.TokenEmbedding) : Map("output.weight", weights.Output));
-    }
+    /// <summary>Returns <paramref name="weights"/> with every matrix (2-D tensor) re-encoded by <paramref name="convert"/>; vectors stay as they are.</summary>
+    public static TransformerWeights MapMatrices(TransformerWeights weights, Func<string, HostTensor, HostTensor> convert) =>
+        weights.Map((name, tensor) => tensor.Rows == 1 ? tensor : convert(name, tensor));
 }
