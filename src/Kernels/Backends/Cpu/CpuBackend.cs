@@ -463,14 +463,17 @@ public sealed unsafe class CpuBackend : IComputeBackend
                             byte* r1 = valid > 1 ? r0 + rowBytes : r0;
                             byte* r2 = valid > 2 ? r0 + 2L * rowBytes : r0;
                             byte* r3 = valid > 3 ? r0 + 3L * rowBytes : r0;
+                            // The first activation tile prefetches the next weight tile (4 rows on).
+                            byte* next = r0 + 4L * rowBytes;
+                            int nextBytes = 4 * rowBytes;
                             int a = a0;
-                            for (; a + 2 <= a1; a += 2)
+                            for (; a + 2 <= a1; a += 2, nextBytes = 0)
                             {
-                                QuantMatMul.TileAvx512<TW, C2>(r0, r1, r2, r3, valid, blocks, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n);
+                                QuantMatMul.TileAvx512<TW, C2>(r0, r1, r2, r3, valid, blocks, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n, next, nextBytes);
                             }
                             if (a < a1)
                             {
-                                QuantMatMul.TileAvx512<TW, C1>(r0, r1, r2, r3, valid, blocks, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n);
+                                QuantMatMul.TileAvx512<TW, C1>(r0, r1, r2, r3, valid, blocks, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n, next, nextBytes);
                             }
                         }
                     }
@@ -525,16 +528,19 @@ public sealed unsafe class CpuBackend : IComputeBackend
                 byte* r2 = valid > 2 ? r0 + 2L * rowBytes : r0;
                 byte* r3 = valid > 3 ? r0 + 3L * rowBytes : r0;
                 float* y = _y + outRow + (o - o0);
+                // The first activation tile prefetches the next weight tile (4 rows on).
+                byte* next = r0 + 4L * rowBytes;
+                int nextBytes = 4 * rowBytes;
                 int a = 0;
-                for (; a + 4 <= _rows; a += 4)
+                for (; a + 4 <= _rows; a += 4, nextBytes = 0)
                 {
-                    FloatMatMul.Tile<TV, TO, TF, C4>(r0, r1, r2, r3, valid, k, _x + (long)a * k, y + (long)a * n, n);
+                    FloatMatMul.Tile<TV, TO, TF, C4>(r0, r1, r2, r3, valid, k, _x + (long)a * k, y + (long)a * n, n, next, nextBytes);
                 }
                 switch (_rows - a)
                 {
-                    case 3: FloatMatMul.Tile<TV, TO, TF, C3>(r0, r1, r2, r3, valid, k, _x + (long)a * k, y + (long)a * n, n); break;
-                    case 2: FloatMatMul.Tile<TV, TO, TF, C2>(r0, r1, r2, r3, valid, k, _x + (long)a * k, y + (long)a * n, n); break;
-                    case 1: FloatMatMul.Tile<TV, TO, TF, C1>(r0, r1, r2, r3, valid, k, _x + (long)a * k, y + (long)a * n, n); break;
+                    case 3: FloatMatMul.Tile<TV, TO, TF, C3>(r0, r1, r2, r3, valid, k, _x + (long)a * k, y + (long)a * n, n, next, nextBytes); break;
+                    case 2: FloatMatMul.Tile<TV, TO, TF, C2>(r0, r1, r2, r3, valid, k, _x + (long)a * k, y + (long)a * n, n, next, nextBytes); break;
+                    case 1: FloatMatMul.Tile<TV, TO, TF, C1>(r0, r1, r2, r3, valid, k, _x + (long)a * k, y + (long)a * n, n, next, nextBytes); break;
                 }
             }
         }

@@ -46,9 +46,15 @@ internal static unsafe class FloatMatMul
     /// y[a * yStride + o].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile<TV, TO, TF, TA>(byte* w0, byte* w1, byte* w2, byte* w3, int valid, int k, float* x, float* y, int yStride)
+    public static void Tile<TV, TO, TF, TA>(byte* w0, byte* w1, byte* w2, byte* w3, int valid, int k, float* x, float* y, int yStride,
+        byte* prefetch, int prefetchBytes)
         where TV : struct where TO : struct, IVec<TV> where TF : struct, IFloatRow where TA : struct, IConst
     {
+        // Prefetch the caller's next region (the next tile's rows): rows are short streams that
+        // the hardware prefetchers pick up late.
+        byte* prefetchEnd = prefetch + prefetchBytes;
+        int iterations = Math.Max(1, k / TO.Count);
+        int prefetchStep = (prefetchBytes / iterations + 63) & ~63;
         TV c00 = TO.Zero, c01 = TO.Zero, c02 = TO.Zero, c03 = TO.Zero;
         TV c10 = TO.Zero, c11 = TO.Zero, c12 = TO.Zero, c13 = TO.Zero;
         TV c20 = TO.Zero, c21 = TO.Zero, c22 = TO.Zero, c23 = TO.Zero;
@@ -57,6 +63,14 @@ internal static unsafe class FloatMatMul
         int i = 0;
         for (; i <= k - TO.Count; i += TO.Count)
         {
+            if (prefetch < prefetchEnd)
+            {
+                for (int j = 0; j < prefetchStep; j += 64)
+                {
+                    Memory.Prefetch(prefetch + j);
+                }
+                prefetch += prefetchStep;
+            }
             var v0 = TF.Load<TV, TO>(w0, i);
             var v1 = TF.Load<TV, TO>(w1, i);
             var v2 = TF.Load<TV, TO>(w2, i);

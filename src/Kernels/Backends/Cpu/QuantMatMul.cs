@@ -79,7 +79,7 @@ internal static unsafe class QuantMatMul
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TileAvx512<TW, TA>(byte* r0, byte* r1, byte* r2, byte* r3, int valid, int blocks,
-        byte* act, int actStride, float* y, int yStride) where TW : struct, IQuantFormat where TA : struct, IConst
+        byte* act, int actStride, float* y, int yStride, byte* prefetch, int prefetchBytes) where TW : struct, IQuantFormat where TA : struct, IConst
     {
         int pairs = (blocks + 1) / 2;
         int pairBytes = 2 * TW.BlockBytes;
@@ -126,9 +126,21 @@ internal static unsafe class QuantMatMul
         sbyte* q0 = (sbyte*)act;
         sbyte* q1 = (sbyte*)(act + actStride);
         byte* p0 = r0, p1 = r1, p2 = r2, p3 = r3;
+        // Rows of a few KB are short streams that the hardware prefetchers pick up late, so the
+        // tile prefetches the caller's next region (the next tile's rows) while it computes.
+        byte* prefetchEnd = prefetch + prefetchBytes;
+        int prefetchStep = (prefetchBytes / pairs + 63) & ~63;
 
         for (int p = 0; p < pairs; p++, p0 += pairBytes, p1 += pairBytes, p2 += pairBytes, p3 += pairBytes)
         {
+            if (prefetch < prefetchEnd)
+            {
+                for (int i = 0; i < prefetchStep; i += 64)
+                {
+                    Memory.Prefetch(prefetch + i);
+                }
+                prefetch += prefetchStep;
+            }
             if (p == last)
             {
                 p0 = tails;

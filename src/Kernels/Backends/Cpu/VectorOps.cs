@@ -33,6 +33,19 @@ internal unsafe interface IVec<TV> where TV : struct
     static abstract TV SwapPairs(TV a);
 }
 
+/// <summary>Software prefetch where the platform exposes one (x86); a no-op elsewhere.</summary>
+internal static unsafe class Memory
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Prefetch(byte* address)
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(address);
+        }
+    }
+}
+
 /// <summary>Exact binary16 to binary32 conversion with integer operations (no F16C in .NET).</summary>
 internal static class HalfBits
 {
@@ -54,9 +67,14 @@ internal static class HalfBits
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ToSingle(Vector512<uint> h)
     {
-        var magnitude = ((h & Vector512.Create(0x7FFFu)) << 13).AsSingle() * Vector512.Create(Rebias);
-        var special = Vector512.GreaterThanOrEqual(magnitude, Vector512.Create(65536f)).AsUInt32() & Vector512.Create(0x7F800000u);
-        return (magnitude.AsUInt32() | special | ((h & Vector512.Create(0x8000u)) << 16)).AsSingle();
+        // The half in the high word: an arithmetic shift by 3 lands sign, exponent and mantissa
+        // where binary32 keeps them (the sign copies into bits 28-30 are masked off), then 2^112
+        // rebases the exponent; subnormals come out exact. Exponent 31 (inf/NaN) gets all ones.
+        var high = (h << 16).AsInt32();
+        var bits = (high >> 3) & Vector512.Create(unchecked((int)0x8FFFE000));
+        var value = bits.AsSingle() * Vector512.Create(Rebias);
+        var special = Vector512.Equals(high & Vector512.Create(0x7C000000), Vector512.Create(0x7C000000)) & Vector512.Create(0x7F800000);
+        return (value.AsInt32() | special).AsSingle();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
