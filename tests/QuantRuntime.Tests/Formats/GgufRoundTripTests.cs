@@ -21,13 +21,14 @@ public sealed class GgufRoundTripTests
         ("q5_k.3d", TensorType.Q5_K, [256, 1, 2]),
         ("q6_k.4d", TensorType.Q6_K, [512, 1, 1, 2]),
         ("f32.4d", TensorType.F32, [1, 1, 1, 1]),
+        .. global::QuantRuntime.Kernels.Formats.GroupScaledLayout.All.Select((l, i) => ($"{l.Name}.{i % 4 + 1}d", l.Type, (long[])[.. new long[] { l.GroupSize * (i % 3 + 1) }, .. Enumerable.Repeat(2L, i % 4)])),
     ];
 
     [Fact]
     public void TensorShapes_CoverEveryKnownType()
     {
         var known = Enum.GetValues<TensorType>().Where(TensorTypeInfo.IsKnown).ToHashSet();
-        Assert.Equal(9, known.Count);
+        Assert.Equal(9 + 16, known.Count); // ggml's nine, and the int8/int4 group-scaled family
         Assert.Subset(TensorShapes.Select(t => t.Type).ToHashSet(), known);
         Assert.Superset(known, TensorShapes.Select(t => t.Type).ToHashSet());
     }
