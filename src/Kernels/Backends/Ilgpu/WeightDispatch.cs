@@ -1,5 +1,6 @@
 using ILGPU;
 using QuantRuntime.Kernels.Backends.Ilgpu.Kernels;
+using QuantRuntime.Kernels.Formats;
 using QuantRuntime.Kernels.Tensors;
 
 namespace QuantRuntime.Kernels.Backends.Ilgpu;
@@ -14,8 +15,9 @@ internal interface IWeightsVisitor
 internal static class WeightDispatch
 {
     /// <summary>Whether kernels exist for <paramref name="type"/>.</summary>
-    public static bool Supports(TensorType type) => type is
-        TensorType.F32 or TensorType.F16 or TensorType.BF16 or TensorType.Q8_0 or TensorType.Q4_0 or TensorType.Q4_1;
+    public static bool Supports(TensorType type) =>
+        type is TensorType.F32 or TensorType.F16 or TensorType.BF16 or TensorType.Q8_0 or TensorType.Q4_0 or TensorType.Q4_1
+        || GroupScaledLayout.TryGet(type, out _);
 
     /// <summary>Hands <paramref name="visitor"/> the weights of <paramref name="weight"/>.</summary>
     public static void Accept<TVisitor>(IlgpuWeight weight, bool nativeHalf, ref TVisitor visitor)
@@ -47,6 +49,29 @@ internal static class WeightDispatch
         }
     }
 
+    private static void AcceptGroupScaled<TVisitor, THalf>(GroupScaledLayout layout, int columns, ArrayView<ushort> words, ref TVisitor visitor)
+        where TVisitor : struct, IWeightsVisitor
+        where THalf : struct, IHalfDecoder
+    {
+        switch (layout.Bits, layout.Asymmetric)
+        {
+            case (8, false):
+                visitor.Visit(new GroupWeights<Int8Symmetric, THalf>(words, columns, layout.GroupSize));
+                break;
+            case (8, true):
+                visitor.Visit(new GroupWeights<Int8Asymmetric, THalf>(words, columns, layout.GroupSize));
+                break;
+            case (4, false):
+                visitor.Visit(new GroupWeights<Int4Symmetric, THalf>(words, columns, layout.GroupSize));
+                break;
+            case (4, true):
+                visitor.Visit(new GroupWeights<Int4Asymmetric, THalf>(words, columns, layout.GroupSize));
+                break;
+            default:
+                throw new NotSupportedException($"no ILGPU kernels for {layout.Name}");
+        }
+    }
+
     private static void AcceptHalfScaled<TVisitor, THalf>(TensorType type, int columns, ArrayView<ushort> words, ref TVisitor visitor)
         where TVisitor : struct, IWeightsVisitor
         where THalf : struct, IHalfDecoder
@@ -66,6 +91,11 @@ internal static class WeightDispatch
                 visitor.Visit(new GroupWeights<Int4Asymmetric, THalf>(words, columns, 32));
                 break;
             default:
+                if (GroupScaledLayout.TryGet(type, out var layout))
+                {
+                    AcceptGroupScaled<TVisitor, THalf>(layout, columns, words, ref visitor);
+                    break;
+                }
                 throw new NotSupportedException($"the ILGPU backend has no kernels for {TensorTypeInfo.Of(type).Name} weights");
         }
     }

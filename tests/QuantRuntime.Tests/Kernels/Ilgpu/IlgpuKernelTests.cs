@@ -39,6 +39,13 @@ public sealed class IlgpuKernelTests
                 data.Add(device, type, 160, 7);
                 data.Add(device, type, 64, 70);
             }
+            // The group-scaled family: every level kind, groups wider than a GEMM step.
+            data.Add(device, TensorType.Int8G64, 128, 1);
+            data.Add(device, TensorType.Int8G128Asym, 256, 5);
+            data.Add(device, TensorType.Int4G128, 256, 1);
+            data.Add(device, TensorType.Int4G256Asym, 256, 2);
+            data.Add(device, TensorType.Int4G64Asym, 192, 9);
+            data.Add(device, TensorType.Int8G256, 256, 3);
         }
         return data;
     }
@@ -90,7 +97,11 @@ public sealed class IlgpuKernelTests
         var data = new TheoryData<string, TensorType>();
         foreach (var device in IlgpuTestDevices.Names)
         {
-            foreach (var type in new[] { TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q8_0, TensorType.Q4_0, TensorType.Q4_1 })
+            foreach (var type in new[]
+            {
+                TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q8_0, TensorType.Q4_0, TensorType.Q4_1,
+                TensorType.Int8G128Asym, TensorType.Int4G64,
+            })
             {
                 data.Add(device, type);
             }
@@ -103,7 +114,7 @@ public sealed class IlgpuKernelTests
     public void Embed_DecodesRowsExactly(string device, TensorType type)
     {
         var backend = IlgpuTestDevices.Get(device);
-        int columns = type is TensorType.F32 or TensorType.F16 or TensorType.BF16 ? 44 : 64;
+        int columns = type is TensorType.F32 or TensorType.F16 or TensorType.BF16 ? 44 : 128;
         var table = RandomTensor(type, 11, columns, seed: 5);
         int[] tokens = [3, 0, 10, 3, 7];
         using var reference = Reference.Upload(table);
@@ -128,7 +139,7 @@ public sealed class IlgpuKernelTests
     public void RmsNorm_EqualsReference_InPlaceToo(string device, TensorType type)
     {
         var backend = IlgpuTestDevices.Get(device);
-        int dim = type is TensorType.F32 or TensorType.F16 or TensorType.BF16 ? 172 : 96;
+        int dim = type is TensorType.F32 or TensorType.F16 or TensorType.BF16 ? 172 : 128;
         const int rows = 3;
         var gain = RandomTensor(type, 1, dim, seed: 9);
         var x = RandomValues(rows * dim, seed: 10);
@@ -155,7 +166,7 @@ public sealed class IlgpuKernelTests
     public void AddBias_EqualsReference(string device, TensorType type)
     {
         var backend = IlgpuTestDevices.Get(device);
-        int width = type is TensorType.F32 or TensorType.F16 or TensorType.BF16 ? 44 : 64;
+        int width = type is TensorType.F32 or TensorType.F16 or TensorType.BF16 ? 44 : 128;
         const int rows = 3;
         var bias = RandomTensor(type, 1, width, seed: 12);
         var x = RandomValues(rows * width, seed: 13);

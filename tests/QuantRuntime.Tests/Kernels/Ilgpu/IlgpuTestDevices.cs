@@ -74,4 +74,20 @@ public sealed class OpenClFactAttribute : FactAttribute
             Skip = reason;
         }
     }
+
+    /// <summary>Also skip (with the reason) when the shared fixtures are absent.</summary>
+    public bool NeedsSharedFixtures
+    {
+        get => _needsShared;
+        init
+        {
+            _needsShared = value;
+            if (value && Skip is null && !Support.RepositoryPaths.HasShared)
+            {
+                Skip = $"shared fixtures not found at {Support.RepositoryPaths.Shared} (only present on the project's machines and CI)";
+            }
+        }
+    }
+
+    private readonly bool _needsShared;
 }
