@@ -11,6 +11,7 @@ var root = new RootCommand("""
     LogitsCommand.Create(),
     InfoCommand.Create(),
     QuantizeCommand.Create(),
+    BenchCommand.Create(),
 };
 
 var parse = root.Parse(args);
