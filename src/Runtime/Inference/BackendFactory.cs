@@ -1,5 +1,6 @@
 using QuantRuntime.Kernels.Backends;
 using QuantRuntime.Kernels.Backends.Cpu;
+using QuantRuntime.Kernels.Backends.Ilgpu;
 using QuantRuntime.Kernels.Backends.Reference;
 
 namespace QuantRuntime.Inference;
@@ -15,8 +16,12 @@ public static class BackendFactory
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
         return device switch
         {
-            ComputeDevice.Auto or ComputeDevice.Cpu => new CpuBackend(threads),
+            ComputeDevice.Auto => IlgpuDevices.IsAvailable(IlgpuDeviceKind.Cuda) ? IlgpuBackend.Create(IlgpuDeviceKind.Cuda) : new CpuBackend(threads),
+            ComputeDevice.Cpu => new CpuBackend(threads),
             ComputeDevice.Reference => new ReferenceBackend(),
+            ComputeDevice.Cuda => IlgpuBackend.Create(IlgpuDeviceKind.Cuda),
+            ComputeDevice.OpenCL => IlgpuBackend.Create(IlgpuDeviceKind.OpenCL),
+            ComputeDevice.IlgpuCpu => IlgpuBackend.Create(IlgpuDeviceKind.Cpu),
             _ => throw new ArgumentOutOfRangeException(nameof(device), $"unknown device {device}"),
         };
     }

@@ -31,41 +31,63 @@ public static class IlgpuDevices
     {
         var devices = new List<IlgpuDeviceInfo>();
         var notes = new List<string>();
-        using (var context = Context.Create(b => b.Cuda(_ => true)))
-        {
-            int ordinal = 0;
-            foreach (var device in context.GetCudaDevices())
-            {
-                string? skip = CudaSkipReason(device);
-                devices.Add(new IlgpuDeviceInfo(IlgpuDeviceKind.Cuda, device.Name, skip is null ? ordinal++ : null, CudaDetails(device), skip));
-            }
-            if (ordinal == 0 && context.GetCudaDevices().Count == 0)
-            {
-                notes.Add("cuda: no device visible (needs an NVIDIA GPU and its driver's libcuda)");
-            }
-        }
-        using (var context = Context.Create(b => b.OpenCL(_ => true)))
-        {
-            int ordinal = 0;
-            foreach (var device in context.GetCLDevices())
-            {
-                string? skip = OpenCLSkipReason(device);
-                devices.Add(new IlgpuDeviceInfo(IlgpuDeviceKind.OpenCL, device.Name, skip is null ? ordinal++ : null, OpenCLDetails(device), skip));
-            }
-            if (context.GetCLDevices().Count == 0)
-            {
-                notes.Add("opencl: no device visible (needs an OpenCL driver, e.g. pocl-opencl-icd, and the loader libOpenCL.so from ocl-icd-opencl-dev)");
-            }
-        }
+        DescribeCuda(devices, notes);
+        DescribeOpenCL(devices, notes);
         var cpu = CPUDevice.Default;
         devices.Add(new IlgpuDeviceInfo(IlgpuDeviceKind.Cpu, "ILGPU CPU accelerator", 0,
             $"GPU emulator for tests: warp {cpu.WarpSize}, {cpu.MaxNumThreadsPerGroup} threads per group; far slower than the CPU backend", null));
         return new IlgpuDeviceListing(devices, notes);
     }
 
-    /// <summary>Whether a usable device of <paramref name="kind"/> exists.</summary>
-    public static bool IsAvailable(IlgpuDeviceKind kind) =>
-        kind == IlgpuDeviceKind.Cpu || Describe().Devices.Any(d => d.Kind == kind && d.Usable);
+    /// <summary>Whether a usable device of <paramref name="kind"/> exists (enumerates that kind only).</summary>
+    public static bool IsAvailable(IlgpuDeviceKind kind)
+    {
+        if (kind == IlgpuDeviceKind.Cpu)
+        {
+            return true;
+        }
+        var devices = new List<IlgpuDeviceInfo>();
+        var notes = new List<string>();
+        if (kind == IlgpuDeviceKind.Cuda)
+        {
+            DescribeCuda(devices, notes);
+        }
+        else
+        {
+            DescribeOpenCL(devices, notes);
+        }
+        return devices.Any(d => d.Usable);
+    }
+
+    private static void DescribeCuda(List<IlgpuDeviceInfo> devices, List<string> notes)
+    {
+        using var context = Context.Create(b => b.Cuda(_ => true));
+        int ordinal = 0;
+        foreach (var device in context.GetCudaDevices())
+        {
+            string? skip = CudaSkipReason(device);
+            devices.Add(new IlgpuDeviceInfo(IlgpuDeviceKind.Cuda, device.Name, skip is null ? ordinal++ : null, CudaDetails(device), skip));
+        }
+        if (context.GetCudaDevices().Count == 0)
+        {
+            notes.Add("cuda: no device visible (needs an NVIDIA GPU and its driver's libcuda)");
+        }
+    }
+
+    private static void DescribeOpenCL(List<IlgpuDeviceInfo> devices, List<string> notes)
+    {
+        using var context = Context.Create(b => b.OpenCL(_ => true));
+        int ordinal = 0;
+        foreach (var device in context.GetCLDevices())
+        {
+            string? skip = OpenCLSkipReason(device);
+            devices.Add(new IlgpuDeviceInfo(IlgpuDeviceKind.OpenCL, device.Name, skip is null ? ordinal++ : null, OpenCLDetails(device), skip));
+        }
+        if (context.GetCLDevices().Count == 0)
+        {
+            notes.Add("opencl: no device visible (needs an OpenCL driver, e.g. pocl-opencl-icd, and the loader libOpenCL.so from ocl-icd-opencl-dev)");
+        }
+    }
 
     /// <summary>Opens the <paramref name="ordinal"/>-th usable device of <paramref name="kind"/> in a new context.</summary>
     internal static (Context Context, Accelerator Accelerator, bool Pocl) Open(IlgpuDeviceKind kind, int ordinal)
