@@ -1,6 +1,6 @@
 namespace QuantRuntime.Evaluation;
 
-/// <summary>Next-token distributions from logits, in float64: log-softmax and KL divergence.</summary>
+/// <summary>Next-token distributions from logits, in float64: log-softmax, KL divergence, arg-max.</summary>
 public static class TokenDistribution
 {
     /// <summary>log softmax(<paramref name="logits"/>) into <paramref name="logProbabilities"/>, stable for any logit scale.</summary>
@@ -37,16 +37,46 @@ public static class TokenDistribution
         var q = new double[logits.Length];
         LogSoftmax(referenceLogits, p);
         LogSoftmax(logits, q);
-        double kl = 0;
-        for (int i = 0; i < p.Length; i++)
+        return KlDivergence(p, q);
+    }
+
+    /// <summary>
+    /// KL(P ‖ Q) from log-probabilities: Σ over tokens with p &gt; 0 of p·(ln p − ln q), nats; a sum that
+    /// rounding leaves below zero (−1e-17) is returned as 0, since the exact value never is negative.
+    /// </summary>
+    public static double KlDivergence(ReadOnlySpan<double> referenceLogProbabilities, ReadOnlySpan<double> logProbabilities)
+    {
+        if (referenceLogProbabilities.Length != logProbabilities.Length)
         {
-            double probability = Math.Exp(p[i]);
+            throw new ArgumentException("the two distributions have different lengths");
+        }
+        double kl = 0;
+        for (int i = 0; i < referenceLogProbabilities.Length; i++)
+        {
+            double probability = Math.Exp(referenceLogProbabilities[i]);
             if (probability > 0)
             {
-                kl += probability * (p[i] - q[i]);
+                kl += probability * (referenceLogProbabilities[i] - logProbabilities[i]);
             }
         }
-        // Exact KL is never negative; rounding can leave a -1e-17.
         return Math.Max(kl, 0);
+    }
+
+    /// <summary>Index of the largest value; the lowest index among equals (as the greedy sampler).</summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        if (values.IsEmpty)
+        {
+            throw new ArgumentException("no values");
+        }
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+            {
+                best = i;
+            }
+        }
+        return best;
     }
 }
