@@ -184,7 +184,11 @@ public sealed unsafe class CpuBackend : IComputeBackend
             {
                 EnsureScratch(4 * w.Columns);
             }
-            int chunkRows = rows == 1 ? GemvChunkRows : GemmChunkRows;
+            // About eight chunks per thread (each claim is an atomic on a shared line), whole tiles of 4.
+            // Chunking never changes a result: every output row is computed the same way in any tile.
+            int chunkRows = rows == 1
+                ? Math.Clamp((w.Rows / (Threads * 8) + 3) & ~3, GemvChunkRows, 256)
+                : GemmChunkRows;
             _matMul.Set(w, kind, x.Pointer, y.Pointer, rows, act, actStride, chunkRows);
             _pool.Execute(_matMul, (w.Rows + chunkRows - 1) / chunkRows);
             GC.KeepAlive(_activations);

@@ -14,9 +14,14 @@ internal interface IParallelWork
 /// caller of <see cref="Execute"/> works as worker 0 alongside <c>Workers - 1</c> threads that
 /// spin briefly between operators (the gaps in a forward pass are microseconds) and then block,
 /// so an idle backend costs no CPU. A dispatch allocates nothing: the work is an object the caller
-/// reuses and chunks are claimed with one atomic increment each. Which worker computes a chunk
-/// varies from run to run; kernels make every output depend only on its chunk, never on the worker,
-/// so results do not depend on the thread count. Not re-entrant: callers serialize dispatches.
+/// reuses and chunks are claimed with one compare-and-swap each.
+/// <para>
+/// The caller waits for chunks, not for threads: claims carry the dispatch's generation, so a
+/// worker that the OS has not scheduled yet (common on a shared machine) simply finds nothing left
+/// to claim when it wakes, instead of holding the dispatch up. Which worker computes a chunk varies
+/// from run to run; kernels make every output depend only on its chunk, never on the worker.
+/// Not re-entrant: callers serialize dispatches.
+/// </para>
 /// </summary>
 internal sealed class CpuWorkerPool : IDisposable
 {
@@ -24,15 +29,20 @@ internal sealed class CpuWorkerPool : IDisposable
     private readonly Thread[] _threads;
     private readonly object _gate = new();
     private readonly object _doneGate = new();
+    private readonly long[] _allocated;
     private IParallelWork? _work;
-    private int _chunks;
-    private int _next;
-    private int _pending;
+    // The claim word: generation (24 bits) | chunk count (20 bits) | next chunk index (20 bits),
+    // so a worker never pairs one dispatch's count or index with another's.
+    private long _next;
+    private const int IndexBits = 20;
+    private const long IndexMask = (1L << IndexBits) - 1;
+    private const long GenerationMask = (1L << 24) - 1;
+    private int _completed;   // chunks of the current generation finished
     private int _generation;
     private int _sleepers;
+    private int _callerWaiting;
     private volatile bool _stopping;
     private Exception? _failure;
-    private readonly long[] _allocated;
 
     public CpuWorkerPool(int workers)
     {
@@ -70,12 +80,16 @@ internal sealed class CpuWorkerPool : IDisposable
             }
             return;
         }
+        if (chunks > IndexMask)
+        {
+            throw new ArgumentOutOfRangeException(nameof(chunks), $"at most {IndexMask} chunks per dispatch");
+        }
+        int generation = _generation + 1;
         _work = work;
-        _chunks = chunks;
-        _next = 0;
         _failure = null;
-        _pending = _threads.Length;
-        Interlocked.Increment(ref _generation);
+        Volatile.Write(ref _completed, 0);
+        Volatile.Write(ref _next, ((generation & GenerationMask) << (2 * IndexBits)) | ((long)chunks << IndexBits));
+        Interlocked.Exchange(ref _generation, generation);
         if (Volatile.Read(ref _sleepers) > 0)
         {
             lock (_gate)
@@ -83,14 +97,20 @@ internal sealed class CpuWorkerPool : IDisposable
                 Monitor.PulseAll(_gate);
             }
         }
+        Exception? own = null;
         try
         {
-            RunChunks(0);
+            RunChunks(generation, work, 0);
         }
-        finally
+        catch (Exception e)
         {
-            WaitForWorkers();
-            _work = null;
+            own = e;
+        }
+        WaitForChunks(chunks);
+        _work = null;
+        if (own is not null)
+        {
+            throw own;
         }
         if (_failure is { } failure)
         {
@@ -98,40 +118,66 @@ internal sealed class CpuWorkerPool : IDisposable
         }
     }
 
-    private void RunChunks(int worker)
+    /// <summary>Claims and runs chunks of <paramref name="generation"/> until none is left (or the generation has moved on).</summary>
+    private void RunChunks(int generation, IParallelWork work, int worker)
     {
-        var work = _work!;
-        int chunks = _chunks;
-        try
+        while (true)
         {
-            for (int c = Interlocked.Increment(ref _next) - 1; c < chunks; c = Interlocked.Increment(ref _next) - 1)
+            long claim = Volatile.Read(ref _next);
+            if (((claim >> (2 * IndexBits)) & GenerationMask) != (generation & GenerationMask))
             {
-                work.Run(c, worker);
+                return;
             }
-        }
-        catch (Exception e) when (worker != 0)
-        {
-            Interlocked.CompareExchange(ref _failure, e, null);
-            // Let the other workers drain the remaining chunks quickly.
-            Volatile.Write(ref _next, chunks);
+            int chunks = (int)((claim >> IndexBits) & IndexMask);
+            int chunk = (int)(claim & IndexMask);
+            if (chunk >= chunks)
+            {
+                return;
+            }
+            if (Interlocked.CompareExchange(ref _next, claim + 1, claim) != claim)
+            {
+                continue;
+            }
+            try
+            {
+                work.Run(chunk, worker);
+            }
+            catch (Exception e) when (worker != 0)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+            }
+            finally
+            {
+                if (Interlocked.Increment(ref _completed) == chunks && Volatile.Read(ref _callerWaiting) != 0)
+                {
+                    lock (_doneGate)
+                    {
+                        Monitor.PulseAll(_doneGate);
+                    }
+                }
+            }
         }
     }
 
-    private void WaitForWorkers()
+    private void WaitForChunks(int chunks)
     {
         long start = Stopwatch.GetTimestamp();
         int spins = 0;
-        while (Volatile.Read(ref _pending) != 0)
+        while (Volatile.Read(ref _completed) != chunks)
         {
             if (++spins % 64 == 0 && Stopwatch.GetTimestamp() - start > SpinTicks)
             {
+                // Announce, then re-check under the lock: a finisher that misses the flag has already
+                // made the count visible, so the check below sees it (both sides use full fences).
+                Interlocked.Exchange(ref _callerWaiting, 1);
                 lock (_doneGate)
                 {
-                    while (Volatile.Read(ref _pending) != 0)
+                    while (Volatile.Read(ref _completed) != chunks)
                     {
                         Monitor.Wait(_doneGate);
                     }
                 }
+                Interlocked.Exchange(ref _callerWaiting, 0);
                 return;
             }
             Thread.SpinWait(8);
@@ -170,17 +216,14 @@ internal sealed class CpuWorkerPool : IDisposable
                 return;
             }
             seen = Volatile.Read(ref _generation);
-            RunChunks(index);
-            _allocated[index] = GC.GetAllocatedBytesForCurrentThread();
-            if (Interlocked.Decrement(ref _pending) == 0)
+            // Read after the generation: the caller publishes the work before the generation. If the
+            // caller has moved on since, every claim below fails (see RunChunks).
+            var work = _work;
+            if (work is not null)
             {
-                // Always pulse under the lock: the caller re-checks the count under the same lock,
-                // so a wake-up can be neither lost nor mistaken for a later dispatch's.
-                lock (_doneGate)
-                {
-                    Monitor.PulseAll(_doneGate);
-                }
+                RunChunks(seen, work, index);
             }
+            _allocated[index] = GC.GetAllocatedBytesForCurrentThread();
         }
     }
 
