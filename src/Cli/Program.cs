@@ -11,6 +11,8 @@ var root = new RootCommand("""
     LogitsCommand.Create(),
     InfoCommand.Create(),
     QuantizeCommand.Create(),
+    ThinkCommand.Create(),
+    ChatCommand.Create(),
     BenchCommand.Create(),
 };
 
