@@ -77,7 +77,7 @@ public sealed class ChatSession : IDisposable
 
     /// <summary>
     /// The reasoning a chat starts with: chain of thought when the model has thinking tags (direct
-    /// otherwise), answers that may span lines, up to 512 tokens.
+    /// otherwise), answers that may span lines, up to 512 tokens, no information-gain pass.
     /// </summary>
     public static ReasoningOptions DefaultReasoning(ChainOfThoughtDecoder decoder)
     {
@@ -87,6 +87,7 @@ public sealed class ChatSession : IDisposable
             Mode = decoder.ModelTags is null ? ReasoningMode.Direct : ReasoningMode.ChainOfThought,
             AnswerEndsAtLineBreak = false,
             MaxAnswerTokens = 512,
+            ComputeInformationGain = false,
         };
     }
 

@@ -67,10 +67,11 @@ internal sealed class PhaseText
             _emitted = _text.Length;
             return piece;
         }
-        int stopAt = FindStop(oldLength);
+        int stopAt = FindStop(oldLength, out bool lineBreak);
         if (stopAt >= 0)
         {
             Stopped = true;
+            StoppedAtLineBreak = lineBreak;
             int kept = _ids.Count;
             while (kept > 0 && _ends[kept - 1] > stopAt)
             {
@@ -112,9 +113,10 @@ internal sealed class PhaseText
     }
 
     /// <summary>The earliest index where a stop (or the line break) begins, looking only where new text could complete one.</summary>
-    private int FindStop(int oldLength)
+    private int FindStop(int oldLength, out bool lineBreak)
     {
         int best = -1;
+        lineBreak = false;
         if (_endAtLineBreak)
         {
             if (_firstContent < 0)
@@ -135,6 +137,7 @@ internal sealed class PhaseText
                     if (_text[i] == '\n')
                     {
                         best = i;
+                        lineBreak = true;
                         break;
                     }
                 }
@@ -150,6 +153,7 @@ internal sealed class PhaseText
                 if (at >= 0 && (best < 0 || from + at < best))
                 {
                     best = from + at;
+                    lineBreak = false;
                 }
             }
         }
