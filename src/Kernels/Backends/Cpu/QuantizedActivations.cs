@@ -5,9 +5,10 @@ using System.Runtime.Intrinsics.X86;
 namespace QuantRuntime.Kernels.Backends.Cpu;
 
 /// <summary>
-/// Activation rows quantized Q8_0-style (as llama.cpp's <c>quantize_row_q8_0</c>) so that they meet
-/// quantized weights in integer dot products: per block of 32 values d = max|x| / 127 and
-/// q = round-to-even(x / d), so |x - d q| ≤ d / 2. Unlike Q8_0 the scale stays float32.
+/// Activation rows quantized to Q8_0 exactly as llama.cpp's x86 <c>quantize_row_q8_0</c> does, so
+/// that they meet quantized weights in integer dot products and our logits follow llama.cpp's:
+/// per block of 32 values q = round-half-even(x · 127 / max|x|) and the scale d = max|x| / 127
+/// is rounded to fp16 (kept here as the float32 it widens to). So |x − d q| ≤ d (1/2 + 127·2^-11).
 /// Layout of one row, 64-byte aligned: the int8 values of all blocks (the block count rounded up
 /// to even, the padding block all zero), then one float scale per block (padding scale 0).
 /// The quantization is the same bit for bit at every kernel level.
@@ -47,8 +48,8 @@ internal static unsafe class QuantizedActivations
                 var v0 = Vector512.Load(xb);
                 var v1 = Vector512.Load(xb + 16);
                 float amax = V512.MaxAcross(Vector512.Max(Vector512.Abs(v0), Vector512.Abs(v1)));
-                float d = amax / 127f;
-                float id = d != 0f ? 1f / d : 0f;
+                float d = HalfBits.RoundToHalf(amax / 127f);
+                float id = amax != 0f ? 127f / amax : 0f;
                 var s = Vector512.Create(id);
                 var i0 = Vector512.ConvertToInt32(Vector512.Round(v0 * s));
                 var i1 = Vector512.ConvertToInt32(Vector512.Round(v1 * s));
@@ -63,8 +64,8 @@ internal static unsafe class QuantizedActivations
                 {
                     amax = MathF.Max(amax, MathF.Abs(xb[i]));
                 }
-                float d = amax / 127f;
-                float id = d != 0f ? 1f / d : 0f;
+                float d = HalfBits.RoundToHalf(amax / 127f);
+                float id = amax != 0f ? 127f / amax : 0f;
                 for (int i = 0; i < Block; i++)
                 {
                     float r = MathF.Round(xb[i] * id);

@@ -52,6 +52,28 @@ internal static class HalfBits
     /// <summary>2^112: rebiases a binary16 exponent placed in a binary32 field.</summary>
     public const float Rebias = 5.192296858534828e33f;
 
+    /// <summary>
+    /// (float)(Half)x, rounding to nearest even as F16C's vcvtps2ph (and .NET's Half) does, without
+    /// the software Half conversion: rounds the mantissa to 10 bits for normal halves, to multiples
+    /// of 2^-24 for subnormal ones, and overflows to infinity from 65520 on.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float RoundToHalf(float x)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(x);
+        uint magnitude = bits & 0x7FFFFFFF;
+        if (magnitude >= 0x477FF000) // 65520 and above, infinities, NaN
+        {
+            return magnitude > 0x7F800000 ? x : BitConverter.UInt32BitsToSingle((bits & 0x80000000) | 0x7F800000);
+        }
+        if (magnitude < 0x38800000) // below 2^-14: subnormal half, a fixed step of 2^-24
+        {
+            return MathF.Round(x * 16777216f) * (1f / 16777216f);
+        }
+        bits += 0xFFF + ((bits >> 13) & 1);
+        return BitConverter.UInt32BitsToSingle(bits & 0xFFFFE000);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToSingle(ushort h)
     {

@@ -17,6 +17,26 @@ public sealed unsafe class CpuConversionTests
     }
 
     [Fact]
+    public void RoundToHalf_EqualsHalfConversion()
+    {
+        var random = new Random(5);
+        var samples = new List<float> { 0f, -0f, 65504f, 65519.99f, 65520f, 1e9f, float.PositiveInfinity, float.NegativeInfinity,
+            6.1035156e-5f, 6.1e-5f, 5.96e-8f, 2.98e-8f, 2.99e-8f, 1e-30f, float.Epsilon };
+        for (int i = 0; i < 200000; i++)
+        {
+            samples.Add(BitConverter.UInt32BitsToSingle((uint)random.NextInt64(0, 1L << 32)));
+            samples.Add((float)(random.NextDouble() * Math.Pow(2, random.Next(-30, 18))));
+        }
+        foreach (float x in samples)
+        {
+            float expected = (float)(Half)x;
+            float actual = HalfBits.RoundToHalf(x);
+            bool same = float.IsNaN(expected) ? float.IsNaN(actual) : BitConverter.SingleToUInt32Bits(expected) == BitConverter.SingleToUInt32Bits(actual);
+            Assert.True(same, $"RoundToHalf({x:R}) = {actual:R}, (float)(Half)x = {expected:R}");
+        }
+    }
+
+    [Fact]
     public void HalfWidening_IsExactForEveryBitPattern()
     {
         var halves = new ushort[65536 + 16];

@@ -121,9 +121,10 @@ public sealed class CpuMatMulTests
     }
 
     /// <summary>
-    /// Block weights meet activations quantized to int8 per block of 32 (d = max|x|/127, q =
-    /// round(x/d)), so each activation is off by at most d/2 (plus 127·2u·d from the float32
-    /// reciprocal). Against the reference the tolerance is Σ|w_i|·d_b(i)·(1/2 + 1e-4) plus a float32
+    /// Block weights meet activations quantized to int8 per block of 32 as llama.cpp does (q =
+    /// round(x·127/max|x|), scale d = max|x|/127 rounded to fp16), so each activation is off by at
+    /// most d/2 from rounding q plus 127·2^-11·d from the fp16 scale (plus 1e-4·d of float32 slack).
+    /// Against the reference the tolerance is Σ|w_i|·d_b(i)·(1/2 + 127·2^-11 + 1e-4) plus a float32
     /// accumulation bound. A second, much tighter check replays the integer path exactly: with the
     /// backend's own int8 activations x̂ = d·q, the result must equal Σ w_i x̂_i up to float32
     /// rounding of the per-block scales and sums alone.
@@ -147,7 +148,7 @@ public sealed class CpuMatMulTests
                 {
                     double wi = w[o * k + i];
                     double d = BlockScale(x, r * k + i);
-                    quantization += Math.Abs(wi) * d * (0.5 + 1e-4);
+                    quantization += Math.Abs(wi) * d * (0.5 + 127.0 / 2048 + 1e-4);
                     magnitude += Math.Abs(wi) * (Math.Abs(x[r * k + i]) + d);
                     exact += wi * xq[r * k + i];
                     exactMagnitude += Math.Abs(wi * xq[r * k + i]);
@@ -177,7 +178,7 @@ public sealed class CpuMatMulTests
         return amax / 127f;
     }
 
-    /// <summary>x̂ = d·q as the backend quantizes (float32 d, q = round-half-even(x·(1/d))), in float64.</summary>
+    /// <summary>x̂ = d·q as the backend (and llama.cpp) quantizes: d = fp16(max|x|/127), q = round-half-even(x·127/max|x|); in float64.</summary>
     private static double[] QuantizedExactly(float[] x, int k)
     {
         var result = new double[x.Length];
@@ -188,8 +189,8 @@ public sealed class CpuMatMulTests
             {
                 amax = MathF.Max(amax, MathF.Abs(x[i]));
             }
-            float d = amax / 127f;
-            float id = d != 0 ? 1f / d : 0f;
+            float d = (float)(Half)(amax / 127f);
+            float id = amax != 0 ? 127f / amax : 0f;
             for (int i = start; i < start + 32; i++)
             {
                 result[i] = (double)d * MathF.Round(x[i] * id);
