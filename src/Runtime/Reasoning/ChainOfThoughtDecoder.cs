@@ -24,6 +24,12 @@ namespace QuantRuntime.Reasoning;
 /// </summary>
 public sealed class ChainOfThoughtDecoder
 {
+    /// <summary>
+    /// Answer positions (at most <see cref="ReasoningOptions.MaxAnswerTokens"/>) the context keeps
+    /// free while the model thinks; the answer may use more when the thoughts leave more.
+    /// </summary>
+    public const int MinimumAnswerRoom = 32;
+
     private static readonly double Ln2 = Math.Log(2);
     private readonly IReasoningModel _model;
     private readonly ModelTokenizer _tokenizer;
@@ -223,6 +229,7 @@ public sealed class ChainOfThoughtDecoder
             AnswerRegex = options.CreateAnswerRegex(),
             Sampling = options.EffectiveSampling,
             Reserve = closing.Length + closeTag.Length + trigger.Length + options.MaxAnswerTokens,
+            AnswerRoom = Math.Min(options.MaxAnswerTokens, MinimumAnswerRoom),
         };
     }
 
@@ -367,7 +374,11 @@ public sealed class ChainOfThoughtDecoder
                     thoughtIds = text.KeptIds();
                     thoughts = text.Text;
                     bool cut = thoughtEnd == ThoughtEnd.Budget;
-                    if (cut && plan.ClosingText.Length > 0)
+                    // The closing message goes in when it fits; a thought phase that filled the context gets the tag alone.
+                    int[] close = cut && session.Position + plan.BudgetClose.Length + plan.AnswerRoom <= session.ContextLength
+                        ? plan.BudgetClose
+                        : plan.NaturalClose;
+                    if (close == plan.BudgetClose && plan.ClosingText.Length > 0)
                     {
                         yield return new ReasoningUpdate(ReasoningUpdateKind.Injected, c, -1, plan.ClosingText);
                     }
@@ -375,7 +386,6 @@ public sealed class ChainOfThoughtDecoder
                     {
                         yield return new ReasoningUpdate(ReasoningUpdateKind.Injected, c, -1, plan.AnswerTriggerText);
                     }
-                    int[] close = cut ? plan.BudgetClose : plan.NaturalClose;
                     if (close.Length > 0)
                     {
                         session.Evaluate(close, logits);
@@ -399,10 +409,12 @@ public sealed class ChainOfThoughtDecoder
                 var answer = new PhaseText(_tokenizer, plan.AnswerStops, options.AnswerEndsAtLineBreak);
                 int answerStart = session.Position;
                 var logProbabilities = new List<double>();
+                // The answer gets what the context has left, up to its limit.
+                int answerLimit = (int)Math.Min(options.MaxAnswerTokens, session.ContextLength - (long)answerStart);
                 int endToken = -1;
                 double endLogProbability = 0;
                 var answerEnd = AnswerEnd.MaxTokens;
-                for (int step = 0; step < options.MaxAnswerTokens; step++)
+                for (int step = 0; step < answerLimit; step++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     int token = sampler.Sample(logits);
@@ -422,7 +434,7 @@ public sealed class ChainOfThoughtDecoder
                         answerEnd = answer.StoppedAtLineBreak ? AnswerEnd.LineBreak : AnswerEnd.StopSequence;
                         break;
                     }
-                    if (retain || step + 1 < options.MaxAnswerTokens)
+                    if ((retain || step + 1 < answerLimit) && session.Position < session.ContextLength)
                     {
                         one[0] = token;
                         session.Evaluate(one, logits);
@@ -486,16 +498,21 @@ public sealed class ChainOfThoughtDecoder
         }
     }
 
-    /// <summary>Checks the request fits; returns the thought budget the context allows.</summary>
+    /// <summary>
+    /// Checks the request fits; returns how many thought tokens a chain may write: the budget, or
+    /// fewer when the context must keep room for the closing tag (and trigger) and
+    /// <see cref="Plan.AnswerRoom"/> answer tokens.
+    /// </summary>
     private static int CheckCapacity(IReasoningSession session, int promptEnd, ReasoningOptions options, Plan plan)
     {
-        long start = options.Mode == ReasoningMode.Direct ? (long)promptEnd + plan.Direct.Length : (long)promptEnd + plan.Open.Length;
-        long reserve = options.Mode == ReasoningMode.Direct ? options.MaxAnswerTokens : plan.Reserve;
+        bool direct = options.Mode == ReasoningMode.Direct;
+        long start = direct ? (long)promptEnd + plan.Direct.Length : (long)promptEnd + plan.Open.Length;
+        long reserve = direct ? plan.AnswerRoom : plan.NaturalClose.Length + plan.AnswerRoom;
         long room = session.ContextLength - start - reserve;
         if (room < 0)
         {
             throw new ContextOverflowException(
-                $"the prompt ({promptEnd} positions) with the thought and answer phases needs {start + reserve} positions but the context holds {session.ContextLength}");
+                $"the prompt ({promptEnd} positions) with the {(direct ? "answer" : "thought and answer phases")} needs at least {start + reserve} positions but the context holds {session.ContextLength}");
         }
         return (int)Math.Min(room, options.Budget ?? int.MaxValue);
     }
@@ -567,7 +584,10 @@ public sealed class ChainOfThoughtDecoder
         public required System.Text.RegularExpressions.Regex? AnswerRegex { get; init; }
         public required SamplingOptions Sampling { get; init; }
 
-        /// <summary>Positions needed after the thoughts: closing message, tag, answer trigger, answer.</summary>
+        /// <summary>Positions a budget cut-off needs after the thoughts: closing message, tag, answer trigger, a whole answer (sizes sessions).</summary>
         public required int Reserve { get; init; }
+
+        /// <summary>Answer positions the context keeps free while the model thinks.</summary>
+        public required int AnswerRoom { get; init; }
     }
 }

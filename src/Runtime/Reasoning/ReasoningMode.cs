@@ -41,7 +41,7 @@ public enum ThoughtEnd
     /// <summary>The model produced an end-of-generation token; the closing tag was appended in its place.</summary>
     EndOfGeneration,
 
-    /// <summary>The budget ran out: the closing message and tag were injected.</summary>
+    /// <summary>The budget (or the context) ran out: the closing message (when the context has room for it) and the closing tag were injected.</summary>
     Budget,
 }
 

@@ -26,7 +26,11 @@ public sealed record ReasoningOptions
     /// <summary>Direct, chain of thought (the default) or self-consistency.</summary>
     public ReasoningMode Mode { get; init; } = ReasoningMode.ChainOfThought;
 
-    /// <summary>Most thought tokens the model may write per chain before the closing message is injected; null for as many as the context allows.</summary>
+    /// <summary>
+    /// Most thought tokens the model may write per chain before the closing message is injected; null
+    /// for as many as the context allows (keeping room for the closing tag and
+    /// <see cref="ChainOfThoughtDecoder.MinimumAnswerRoom"/> answer tokens; the closing message then goes in only if it still fits).
+    /// </summary>
     public int? Budget { get; init; }
 
     /// <summary>Chains sampled in <see cref="ReasoningMode.SelfConsistency"/>.</summary>

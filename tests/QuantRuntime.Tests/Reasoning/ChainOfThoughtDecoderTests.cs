@@ -383,11 +383,27 @@ public sealed class ChainOfThoughtDecoderTests
     [Fact]
     public void ContextTooSmall_IsReportedBeforeAnyWork()
     {
-        var model = new ScriptedModel(ReasoningTestModels.Tokenizer(), contextLength: 40);
+        // Prompt 3 + <think> + </think> + 32 answer positions do not fit in 36.
+        var model = new ScriptedModel(ReasoningTestModels.Tokenizer(), contextLength: 36);
         var decoder = new ChainOfThoughtDecoder(model);
         Assert.Throws<ContextOverflowException>(() =>
             decoder.DecodeStreamingAsync(Prompt, new ReasoningOptions()).ToBlockingEnumerable().ToList());
         Assert.Empty(model.Evaluations);
+    }
+
+    [Fact]
+    public async Task ContextFilledByThoughts_ClosesWithTheTagAloneAndStillAnswers()
+    {
+        // 50 positions: prompt 3 + <think> + thoughts + </think> + 4 answer positions; the closing message does not fit.
+        var model = new ScriptedModel(ReasoningTestModels.Tokenizer(), contextLength: 50)
+            .When(c => !c.Contains("</think>", StringComparison.Ordinal), ("w", 1.0))
+            .Say("Q?<think>" + new string('w', 41) + "</think>", "8");
+        var (result, updates) = await Run(model, new ReasoningOptions { MaxAnswerTokens = 4, ComputeInformationGain = false });
+        Assert.Equal(ThoughtEnd.Budget, result.Chosen.ThoughtEnd);
+        Assert.Equal(41, result.ThoughtTokens);
+        Assert.Equal("8", result.Answer);
+        Assert.DoesNotContain(updates, u => u.Kind == ReasoningUpdateKind.Injected);
+        Assert.Equal(47, model.Sessions[0].Position);
     }
 
     [Fact]
