@@ -402,7 +402,17 @@ public sealed unsafe class CpuBackend : IComputeBackend
         {
             TensorType.Q4_0 or TensorType.Q4_1 or TensorType.Q8_0 => MatMulKind.Quantized,
             TensorType.F32 or TensorType.F16 or TensorType.BF16 => MatMulKind.Float,
-            _ => MatMulKind.Decoded,
+            _ => GroupScaledLayout.TryGet(type, out _) ? MatMulKind.Quantized : MatMulKind.Decoded,
+        };
+
+        /// <summary>The integer-kernel geometry of a quantized type.</summary>
+        public static QuantLayout LayoutOf(TensorType type) => type switch
+        {
+            TensorType.Q4_0 => new QuantLayout(32, 18, 4, false),
+            TensorType.Q4_1 => new QuantLayout(32, 20, 4, true),
+            TensorType.Q8_0 => new QuantLayout(32, 34, 8, false),
+            _ when GroupScaledLayout.TryGet(type, out var g) => new QuantLayout(g.GroupSize, g.GroupBytes, g.Bits, g.Asymmetric),
+            _ => throw new NotSupportedException($"{type} has no integer kernel"),
         };
 
         public void Set(CpuWeight w, MatMulKind kind, float* x, float* y, int rows, byte* act, int actStride, int chunkRows)
@@ -424,11 +434,17 @@ public sealed unsafe class CpuBackend : IComputeBackend
             switch (_kind)
             {
                 case MatMulKind.Quantized:
-                    switch (_w.Type)
+                    var layout = LayoutOf(_w.Type);
+                    switch (layout)
                     {
-                        case TensorType.Q4_0: Quantized<Q4_0Format>(o0, o1); break;
-                        case TensorType.Q4_1: Quantized<Q4_1Format>(o0, o1); break;
-                        default: Quantized<Q8_0Format>(o0, o1); break;
+                        case { GroupSize: 32, Bits: 4, Asymmetric: false }: Quantized<Q4_0Format>(o0, o1, layout); break;
+                        case { GroupSize: 32, Bits: 4, Asymmetric: true }: Quantized<Q4_1Format>(o0, o1, layout); break;
+                        case { GroupSize: 32, Bits: 8, Asymmetric: false }: Quantized<Q8_0Format>(o0, o1, layout); break;
+                        case { GroupSize: 32, Bits: 8, Asymmetric: true }: Quantized<Int8AsymG32Format>(o0, o1, layout); break;
+                        case { Bits: 4, Asymmetric: false }: Quantized<Int4GroupsFormat>(o0, o1, layout); break;
+                        case { Bits: 4, Asymmetric: true }: Quantized<Int4AsymGroupsFormat>(o0, o1, layout); break;
+                        case { Bits: 8, Asymmetric: false }: Quantized<Int8GroupsFormat>(o0, o1, layout); break;
+                        default: Quantized<Int8AsymGroupsFormat>(o0, o1, layout); break;
                     }
                     break;
                 case MatMulKind.Float:
@@ -445,7 +461,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
             }
         }
 
-        private void Quantized<TW>(int o0, int o1) where TW : struct, IQuantFormat
+        private void Quantized<TW>(int o0, int o1, QuantLayout layout) where TW : struct, IQuantFormat
         {
             int k = _w.Columns;
             int n = _w.Rows;
@@ -473,11 +489,11 @@ public sealed unsafe class CpuBackend : IComputeBackend
                             int a = a0;
                             for (; a + 2 <= a1; a += 2, nextBytes = 0)
                             {
-                                QuantMatMul.TileAvx512<TW, C2>(r0, r1, r2, r3, valid, blocks, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n, next, nextBytes);
+                                QuantMatMul.TileAvx512<TW, C2>(r0, r1, r2, r3, valid, blocks, layout.GroupSize, layout.GroupBytes, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n, next, nextBytes);
                             }
                             if (a < a1)
                             {
-                                QuantMatMul.TileAvx512<TW, C1>(r0, r1, r2, r3, valid, blocks, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n, next, nextBytes);
+                                QuantMatMul.TileAvx512<TW, C1>(r0, r1, r2, r3, valid, blocks, layout.GroupSize, layout.GroupBytes, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n, next, nextBytes);
                             }
                         }
                     }
@@ -489,7 +505,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
                     {
                         for (int a = 0; a < _rows; a++)
                         {
-                            _y[(long)a * n + o] = QuantMatMul.DotAvx2<TW>(b + (long)o * rowBytes, blocks, _act + (long)a * _actStride, vnni);
+                            _y[(long)a * n + o] = QuantMatMul.DotAvx2(b + (long)o * rowBytes, layout, blocks, _act + (long)a * _actStride, vnni);
                         }
                     }
                     break;
@@ -499,7 +515,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
                     {
                         for (int a = 0; a < _rows; a++)
                         {
-                            _y[(long)a * n + o] = QuantMatMul.DotPortable<TW>(b + (long)o * rowBytes, blocks, _act + (long)a * _actStride, vector);
+                            _y[(long)a * n + o] = QuantMatMul.DotPortable(b + (long)o * rowBytes, layout, blocks, _act + (long)a * _actStride, vector);
                         }
                     }
                     break;

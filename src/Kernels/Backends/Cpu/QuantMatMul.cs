@@ -4,21 +4,53 @@ using System.Runtime.Intrinsics.X86;
 
 namespace QuantRuntime.Kernels.Backends.Cpu;
 
-/// <summary>A ggml block format of 32 weights that meets int8 activations in integer dot products.</summary>
+/// <summary>
+/// A weight format whose integer levels meet int8 activations in integer dot products: the ggml
+/// blocks Q4_0, Q4_1, Q8_0 and QuantRuntime's group-scaled INT4/INT8 family (which shares their
+/// packing: a group of G weights is an fp16 scale d, an fp16 minimum m when asymmetric, then the
+/// levels; INT4 nibbles run per 32 weights as in Q4_0). Members are JIT-time constants.
+/// </summary>
 internal interface IQuantFormat
 {
-    /// <summary>Bytes per block of 32 weights.</summary>
+    /// <summary>Bytes per group of 32 weights; 0 for groups of 64 or more (size given at run time).</summary>
     static abstract int BlockBytes { get; }
+
+    /// <summary>4 or 8.</summary>
+    static abstract int Bits { get; }
+
+    /// <summary>Whether a minimum m is stored (w = d q + m) rather than a centred level (w = d s).</summary>
+    static abstract bool Asymmetric { get; }
 }
 
-/// <summary>Q4_0: fp16 d, 16 bytes of nibbles; w = d (q - 8).</summary>
-internal struct Q4_0Format : IQuantFormat { public static int BlockBytes => 18; }
+/// <summary>Q4_0 (= INT4 g32): fp16 d, 16 bytes of nibbles; w = d (q - 8).</summary>
+internal struct Q4_0Format : IQuantFormat { public static int BlockBytes => 18; public static int Bits => 4; public static bool Asymmetric => false; }
 
-/// <summary>Q4_1: fp16 d, fp16 m, 16 bytes of nibbles; w = d q + m.</summary>
-internal struct Q4_1Format : IQuantFormat { public static int BlockBytes => 20; }
+/// <summary>Q4_1 (= INT4 g32 asymmetric): fp16 d, fp16 m, 16 bytes of nibbles; w = d q + m.</summary>
+internal struct Q4_1Format : IQuantFormat { public static int BlockBytes => 20; public static int Bits => 4; public static bool Asymmetric => true; }
 
-/// <summary>Q8_0: fp16 d, 32 int8; w = d q.</summary>
-internal struct Q8_0Format : IQuantFormat { public static int BlockBytes => 34; }
+/// <summary>Q8_0 (= INT8 g32): fp16 d, 32 int8; w = d s.</summary>
+internal struct Q8_0Format : IQuantFormat { public static int BlockBytes => 34; public static int Bits => 8; public static bool Asymmetric => false; }
+
+/// <summary>INT8 g32 asymmetric: fp16 d, fp16 m, 32 uint8; w = d q + m.</summary>
+internal struct Int8AsymG32Format : IQuantFormat { public static int BlockBytes => 36; public static int Bits => 8; public static bool Asymmetric => true; }
+
+/// <summary>INT4 symmetric, groups of 64 to 256 sharing one scale.</summary>
+internal struct Int4GroupsFormat : IQuantFormat { public static int BlockBytes => 0; public static int Bits => 4; public static bool Asymmetric => false; }
+
+/// <summary>INT4 asymmetric, groups of 64 to 256.</summary>
+internal struct Int4AsymGroupsFormat : IQuantFormat { public static int BlockBytes => 0; public static int Bits => 4; public static bool Asymmetric => true; }
+
+/// <summary>INT8 symmetric, groups of 64 to 256.</summary>
+internal struct Int8GroupsFormat : IQuantFormat { public static int BlockBytes => 0; public static int Bits => 8; public static bool Asymmetric => false; }
+
+/// <summary>INT8 asymmetric, groups of 64 to 256.</summary>
+internal struct Int8AsymGroupsFormat : IQuantFormat { public static int BlockBytes => 0; public static int Bits => 8; public static bool Asymmetric => true; }
+
+/// <summary>Run-time geometry of a quantized row: group size and bytes, level bits, symmetry.</summary>
+internal readonly record struct QuantLayout(int GroupSize, int GroupBytes, int Bits, bool Asymmetric)
+{
+    public int HeaderBytes => Asymmetric ? 4 : 2;
+}
 
 /// <summary>
 /// Quantized-weight matrix products against <see cref="QuantizedActivations"/>: per block of 32 an
@@ -73,36 +105,51 @@ internal static unsafe class QuantMatMul
     /// <summary>
     /// A tile of the AVX-512 kernel: weight rows r0..r3 (<paramref name="valid"/> distinct, the rest
     /// repeats), <typeparamref name="TA"/> quantized activation rows at <paramref name="act"/>, outputs
-    /// y[a * yStride + o]. Per pair of blocks: each weight row's 64 bytes are loaded once and its
-    /// nibbles spread with one vpermb; the eight fp16 scales of the tile are gathered into one vector,
-    /// widened and multiplied by the activation scales once, then broadcast per row with vpermps.
+    /// y[a * yStride + o]. Per pair of 32-weight blocks: each weight row's values are loaded once and
+    /// spread with one vpermb (INT4) or vpermt2b (INT8); the scales of the tile's four rows are
+    /// widened together, multiplied by the activation scales once, and broadcast per row with
+    /// vpermps. Formats with groups of 32 (Q4_0, Q4_1, Q8_0, INT8 g32 asym) take each pair's scales
+    /// from the pair's own bytes; groups of 64+ (<paramref name="groupSize"/>, <paramref name="groupBytes"/>)
+    /// read one scale per group and keep it for the group's pairs.
+    /// INT8 asymmetric levels q are used as q - 128 (signed) with minimum m + 128 d.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TileAvx512<TW, TA>(byte* r0, byte* r1, byte* r2, byte* r3, int valid, int blocks,
+    public static void TileAvx512<TW, TA>(byte* r0, byte* r1, byte* r2, byte* r3, int valid, int blocks, int groupSize, int groupBytes,
         byte* act, int actStride, float* y, int yStride, byte* prefetch, int prefetchBytes) where TW : struct, IQuantFormat where TA : struct, IConst
     {
+        bool grouped = TW.BlockBytes == 0;
+        bool int4 = TW.Bits == 4;
+        bool asym = TW.Asymmetric;
+        int header = asym ? 4 : 2;
         int pairs = (blocks + 1) / 2;
-        int pairBytes = 2 * TW.BlockBytes;
         int last = pairs - 1;
-        bool q40 = typeof(TW) == typeof(Q4_0Format);
-        bool q41 = typeof(TW) == typeof(Q4_1Format);
-        bool q80 = typeof(TW) == typeof(Q8_0Format);
-        // The last pair of each row is read from a zeroed copy: it may be a lone block (odd count) and
-        // a full-width load there could run past the end of the tensor.
+        // Bytes from one pair to the next (groups of 32), or from one group to the next and the
+        // values' offset within a group (larger groups).
+        int pairBytes = grouped ? (int4 ? 32 : 64) : 2 * TW.BlockBytes;
+        int pairsPerGroup = grouped ? groupSize / 64 : 1;
+
+        // Groups of 32: the last pair of each row is read from a zeroed copy, as it may be a lone
+        // block (odd count) and a full-width load there could run past the end of the tensor.
         byte* tails = stackalloc byte[4 * 128];
-        new Span<byte>(tails, 4 * 128).Clear();
-        int tailBytes = (blocks - 2 * last) * TW.BlockBytes;
-        Buffer.MemoryCopy(r0 + last * pairBytes, tails, 128, tailBytes);
-        Buffer.MemoryCopy(r1 + last * pairBytes, tails + 128, 128, tailBytes);
-        Buffer.MemoryCopy(r2 + last * pairBytes, tails + 256, 128, tailBytes);
-        Buffer.MemoryCopy(r3 + last * pairBytes, tails + 384, 128, tailBytes);
+        if (!grouped)
+        {
+            new Span<byte>(tails, 4 * 128).Clear();
+            int tailBytes = (blocks - 2 * last) * TW.BlockBytes;
+            Buffer.MemoryCopy(r0 + last * pairBytes, tails, 128, tailBytes);
+            Buffer.MemoryCopy(r1 + last * pairBytes, tails + 128, 128, tailBytes);
+            Buffer.MemoryCopy(r2 + last * pairBytes, tails + 256, 128, tailBytes);
+            Buffer.MemoryCopy(r3 + last * pairBytes, tails + 384, 128, tailBytes);
+        }
 
         // Constants, built once per call from index vectors (no static fields in the loop).
         var iota = Vector512<byte>.Indices;
-        int valuesAt = q41 ? 4 : 2;
-        var nibbles = (iota & Vector512.Create((byte)15)) + Vector512.Create((byte)valuesAt)
-            + (Vector512.GreaterThanOrEqual(iota, Vector512.Create((byte)32)) & Vector512.Create((byte)TW.BlockBytes));
-        var q8Values = iota + Vector512.ConditionalSelect(Vector512.LessThan(iota, Vector512.Create((byte)32)), Vector512.Create((byte)2), Vector512.Create((byte)64));
+        var upperHalf = Vector512.GreaterThanOrEqual(iota, Vector512.Create((byte)32));
+        // INT4: 128-bit lanes 0,1 take the first block's 16 bytes, lanes 2,3 the second's.
+        var nibbles = (iota & Vector512.Create((byte)15))
+            + (grouped ? upperHalf & Vector512.Create((byte)16) : Vector512.Create((byte)header) + (upperHalf & Vector512.Create((byte)TW.BlockBytes)));
+        // INT8 (groups of 32): A = bytes 0..63 of the pair, B = its last 64 bytes.
+        var int8Values = iota + Vector512.ConditionalSelect(upperHalf, Vector512.Create((byte)64), Vector512.Create((byte)header));
+        int secondLoad = grouped ? 0 : 2 * TW.BlockBytes - 64;
         var nibbleShift = Vector512.Create(0ul, 0, 4, 4, 0, 0, 4, 4);
         int scaleB = TW.BlockBytes / 2; // word index of the second block's scale
         var gather01 = ScaleGather(0, scaleB, 0);
@@ -118,6 +165,7 @@ internal static unsafe class QuantMatMul
         var eights = Vector512.Create((byte)8);
         var onesU8 = Vector512.Create((byte)1);
         var low = Vector512.Create((byte)0x0F);
+        var flip = Vector512.Create((byte)0x80);
 
         Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
         Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
@@ -125,13 +173,20 @@ internal static unsafe class QuantMatMul
         float* s1 = QuantizedActivations.Scales(act + actStride, pairs);
         sbyte* q0 = (sbyte*)act;
         sbyte* q1 = (sbyte*)(act + actStride);
+        // Groups of 32: the pairs themselves; larger groups: the current group's start.
         byte* p0 = r0, p1 = r1, p2 = r2, p3 = r3;
+        int inGroup = 0;
+        Vector512<float> d = default, m = default;
+        if (grouped)
+        {
+            (d, m) = GroupScales(p0, p1, p2, p3, asym, !int4);
+        }
         // Rows of a few KB are short streams that the hardware prefetchers pick up late, so the
         // tile prefetches the caller's next region (the next tile's rows) while it computes.
         byte* prefetchEnd = prefetch + prefetchBytes;
         int prefetchStep = (prefetchBytes / pairs + 63) & ~63;
 
-        for (int p = 0; p < pairs; p++, p0 += pairBytes, p1 += pairBytes, p2 += pairBytes, p3 += pairBytes)
+        for (int p = 0; p < pairs; p++)
         {
             if (prefetch < prefetchEnd)
             {
@@ -141,68 +196,123 @@ internal static unsafe class QuantMatMul
                 }
                 prefetch += prefetchStep;
             }
-            if (p == last)
+            byte* v0, v1, v2, v3;
+            if (grouped)
             {
-                p0 = tails;
-                p1 = tails + 128;
-                p2 = tails + 256;
-                p3 = tails + 384;
+                int offset = header + inGroup * pairBytes;
+                v0 = p0 + offset;
+                v1 = p1 + offset;
+                v2 = p2 + offset;
+                v3 = p3 + offset;
             }
-            var raw0 = Vector512.Load(p0);
-            var raw1 = Vector512.Load(p1);
-            var raw2 = Vector512.Load(p2);
-            var raw3 = Vector512.Load(p3);
-            var d = TileScales(raw0, raw1, raw2, raw3, gather01, gather23);
-            var m = q41 ? TileScales(raw0, raw1, raw2, raw3, gatherMin01, gatherMin23) : default;
+            else if (p == last)
+            {
+                v0 = tails;
+                v1 = tails + 128;
+                v2 = tails + 256;
+                v3 = tails + 384;
+            }
+            else
+            {
+                v0 = p0;
+                v1 = p1;
+                v2 = p2;
+                v3 = p3;
+            }
+            Vector512<byte> raw0, raw1, raw2, raw3;
+            if (grouped && int4)
+            {
+                raw0 = Vector256.Load(v0).ToVector512Unsafe();
+                raw1 = Vector256.Load(v1).ToVector512Unsafe();
+                raw2 = Vector256.Load(v2).ToVector512Unsafe();
+                raw3 = Vector256.Load(v3).ToVector512Unsafe();
+            }
+            else
+            {
+                raw0 = Vector512.Load(v0);
+                raw1 = Vector512.Load(v1);
+                raw2 = Vector512.Load(v2);
+                raw3 = Vector512.Load(v3);
+            }
+            if (!grouped)
+            {
+                d = TileScales(raw0, raw1, raw2, raw3, gather01, gather23);
+                if (asym)
+                {
+                    m = TileScales(raw0, raw1, raw2, raw3, gatherMin01, gatherMin23);
+                    if (!int4)
+                    {
+                        m = Avx512F.FusedMultiplyAdd(d, Vector512.Create(128f), m);
+                    }
+                }
+            }
 
             // Activation side, shared by the four weight rows.
-            var y0 = Vector512.Load(q0 + 64 * p);
+            var ya = Vector512.Load(q0 + 64 * p);
             var dy0 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s0 + 2 * p)).AsSingle(), pairIndex);
             var sd0 = d * dy0;
-            Vector512<sbyte> y1 = default;
-            Vector512<float> sd1 = default, dy1 = default;
+            Vector512<sbyte> yb = default;
+            Vector512<float> sd1 = default;
             if (TA.Value > 1)
             {
-                y1 = Vector512.Load(q1 + 64 * p);
-                dy1 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s1 + 2 * p)).AsSingle(), pairIndex);
+                yb = Vector512.Load(q1 + 64 * p);
+                var dy1 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s1 + 2 * p)).AsSingle(), pairIndex);
                 sd1 = d * dy1;
             }
             Vector512<short> off0 = default, off1 = default;
             Vector512<float> ys0 = default, ys1 = default;
-            if (q40)
+            if (int4 && !asym)
             {
                 // 8 * (pair sums of y): subtracting it turns the unsigned nibbles q into q - 8.
-                off0 = Avx512BW.MultiplyAddAdjacent(eights, y0);
-                if (TA.Value > 1) off1 = Avx512BW.MultiplyAddAdjacent(eights, y1);
+                off0 = Avx512BW.MultiplyAddAdjacent(eights, ya);
+                if (TA.Value > 1) off1 = Avx512BW.MultiplyAddAdjacent(eights, yb);
             }
-            else if (q41)
+            if (asym)
             {
                 // d_y * (sum of y over each lane's 4 values): the minimum's share, m * sum(d_y q_y).
                 var bcast0 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s0 + 2 * p)).AsSingle(), row0);
-                ys0 = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(onesU8, y0), ones16)) * bcast0;
+                ys0 = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(onesU8, ya), ones16)) * bcast0;
                 if (TA.Value > 1)
                 {
                     var bcast1 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s1 + 2 * p)).AsSingle(), row0);
-                    ys1 = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(onesU8, y1), ones16)) * bcast1;
+                    ys1 = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(onesU8, yb), ones16)) * bcast1;
                 }
             }
 
-            if (q80)
+            if (!int4)
             {
-                var w0 = Avx512Vbmi.PermuteVar64x8x2(raw0, q8Values, Vector512.Load(p0 + 4)).AsSByte();
-                var w1 = Avx512Vbmi.PermuteVar64x8x2(raw1, q8Values, Vector512.Load(p1 + 4)).AsSByte();
-                var w2 = Avx512Vbmi.PermuteVar64x8x2(raw2, q8Values, Vector512.Load(p2 + 4)).AsSByte();
-                var w3 = Avx512Vbmi.PermuteVar64x8x2(raw3, q8Values, Vector512.Load(p3 + 4)).AsSByte();
-                c00 = DotQ8(w0, y0, sd0, row0, ones16, c00);
-                c01 = DotQ8(w1, y0, sd0, row1, ones16, c01);
-                c02 = DotQ8(w2, y0, sd0, row2, ones16, c02);
-                c03 = DotQ8(w3, y0, sd0, row3, ones16, c03);
+                Vector512<sbyte> w0, w1, w2, w3;
+                if (grouped)
+                {
+                    w0 = raw0.AsSByte();
+                    w1 = raw1.AsSByte();
+                    w2 = raw2.AsSByte();
+                    w3 = raw3.AsSByte();
+                }
+                else
+                {
+                    w0 = Avx512Vbmi.PermuteVar64x8x2(raw0, int8Values, Vector512.Load(v0 + secondLoad)).AsSByte();
+                    w1 = Avx512Vbmi.PermuteVar64x8x2(raw1, int8Values, Vector512.Load(v1 + secondLoad)).AsSByte();
+                    w2 = Avx512Vbmi.PermuteVar64x8x2(raw2, int8Values, Vector512.Load(v2 + secondLoad)).AsSByte();
+                    w3 = Avx512Vbmi.PermuteVar64x8x2(raw3, int8Values, Vector512.Load(v3 + secondLoad)).AsSByte();
+                }
+                if (asym)
+                {
+                    w0 = (w0.AsByte() ^ flip).AsSByte();
+                    w1 = (w1.AsByte() ^ flip).AsSByte();
+                    w2 = (w2.AsByte() ^ flip).AsSByte();
+                    w3 = (w3.AsByte() ^ flip).AsSByte();
+                }
+                c00 = DotQ8(w0, ya, sd0, row0, ones16, c00);
+                c01 = DotQ8(w1, ya, sd0, row1, ones16, c01);
+                c02 = DotQ8(w2, ya, sd0, row2, ones16, c02);
+                c03 = DotQ8(w3, ya, sd0, row3, ones16, c03);
                 if (TA.Value > 1)
                 {
-                    c10 = DotQ8(w0, y1, sd1, row0, ones16, c10);
-                    c11 = DotQ8(w1, y1, sd1, row1, ones16, c11);
-                    c12 = DotQ8(w2, y1, sd1, row2, ones16, c12);
-                    c13 = DotQ8(w3, y1, sd1, row3, ones16, c13);
+                    c10 = DotQ8(w0, yb, sd1, row0, ones16, c10);
+                    c11 = DotQ8(w1, yb, sd1, row1, ones16, c11);
+                    c12 = DotQ8(w2, yb, sd1, row2, ones16, c12);
+                    c13 = DotQ8(w3, yb, sd1, row3, ones16, c13);
                 }
             }
             else
@@ -211,31 +321,51 @@ internal static unsafe class QuantMatMul
                 var w1 = Nibbles(raw1, nibbles, nibbleShift, low);
                 var w2 = Nibbles(raw2, nibbles, nibbleShift, low);
                 var w3 = Nibbles(raw3, nibbles, nibbleShift, low);
-                c00 = DotQ4(w0, y0, off0, sd0, row0, ones16, q40, c00);
-                c01 = DotQ4(w1, y0, off0, sd0, row1, ones16, q40, c01);
-                c02 = DotQ4(w2, y0, off0, sd0, row2, ones16, q40, c02);
-                c03 = DotQ4(w3, y0, off0, sd0, row3, ones16, q40, c03);
-                if (q41)
-                {
-                    c00 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row0), ys0, c00);
-                    c01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row1), ys0, c01);
-                    c02 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row2), ys0, c02);
-                    c03 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row3), ys0, c03);
-                }
+                c00 = DotQ4(w0, ya, off0, sd0, row0, ones16, !asym, c00);
+                c01 = DotQ4(w1, ya, off0, sd0, row1, ones16, !asym, c01);
+                c02 = DotQ4(w2, ya, off0, sd0, row2, ones16, !asym, c02);
+                c03 = DotQ4(w3, ya, off0, sd0, row3, ones16, !asym, c03);
                 if (TA.Value > 1)
                 {
-                    c10 = DotQ4(w0, y1, off1, sd1, row0, ones16, q40, c10);
-                    c11 = DotQ4(w1, y1, off1, sd1, row1, ones16, q40, c11);
-                    c12 = DotQ4(w2, y1, off1, sd1, row2, ones16, q40, c12);
-                    c13 = DotQ4(w3, y1, off1, sd1, row3, ones16, q40, c13);
-                    if (q41)
-                    {
-                        c10 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row0), ys1, c10);
-                        c11 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row1), ys1, c11);
-                        c12 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row2), ys1, c12);
-                        c13 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row3), ys1, c13);
-                    }
+                    c10 = DotQ4(w0, yb, off1, sd1, row0, ones16, !asym, c10);
+                    c11 = DotQ4(w1, yb, off1, sd1, row1, ones16, !asym, c11);
+                    c12 = DotQ4(w2, yb, off1, sd1, row2, ones16, !asym, c12);
+                    c13 = DotQ4(w3, yb, off1, sd1, row3, ones16, !asym, c13);
                 }
+            }
+            if (asym)
+            {
+                c00 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row0), ys0, c00);
+                c01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row1), ys0, c01);
+                c02 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row2), ys0, c02);
+                c03 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row3), ys0, c03);
+                if (TA.Value > 1)
+                {
+                    c10 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row0), ys1, c10);
+                    c11 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row1), ys1, c11);
+                    c12 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row2), ys1, c12);
+                    c13 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row3), ys1, c13);
+                }
+            }
+
+            if (grouped)
+            {
+                if (++inGroup == pairsPerGroup && p != last)
+                {
+                    inGroup = 0;
+                    p0 += groupBytes;
+                    p1 += groupBytes;
+                    p2 += groupBytes;
+                    p3 += groupBytes;
+                    (d, m) = GroupScales(p0, p1, p2, p3, asym, !int4);
+                }
+            }
+            else
+            {
+                p0 += pairBytes;
+                p1 += pairBytes;
+                p2 += pairBytes;
+                p3 += pairBytes;
             }
         }
         y[0] = V512.Sum(c00);
@@ -250,6 +380,26 @@ internal static unsafe class QuantMatMul
             if (valid > 2) y[2] = V512.Sum(c12);
             if (valid > 3) y[3] = V512.Sum(c13);
         }
+    }
+
+    /// <summary>
+    /// One group's scale d (and minimum m; for INT8 m + 128 d) of four rows, in the lane layout of
+    /// <see cref="TileScales"/> (dwords 2r and 2r + 1 hold row r, as both blocks of a pair share it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float> D, Vector512<float> M) GroupScales(byte* g0, byte* g1, byte* g2, byte* g3, bool asym, bool int8)
+    {
+        float d0 = HalfBits.ToSingle(*(ushort*)g0), d1 = HalfBits.ToSingle(*(ushort*)g1);
+        float d2 = HalfBits.ToSingle(*(ushort*)g2), d3 = HalfBits.ToSingle(*(ushort*)g3);
+        var d = Vector512.Create(Vector256.Create(d0, d0, d1, d1, d2, d2, d3, d3), Vector256<float>.Zero);
+        if (!asym)
+        {
+            return (d, default);
+        }
+        float m0 = HalfBits.ToSingle(((ushort*)g0)[1]), m1 = HalfBits.ToSingle(((ushort*)g1)[1]);
+        float m2 = HalfBits.ToSingle(((ushort*)g2)[1]), m3 = HalfBits.ToSingle(((ushort*)g3)[1]);
+        var m = Vector512.Create(Vector256.Create(m0, m0, m1, m1, m2, m2, m3, m3), Vector256<float>.Zero);
+        return (d, int8 ? Avx512F.FusedMultiplyAdd(d, Vector512.Create(128f), m) : m);
     }
 
     /// <summary>The 64 nibbles of a Q4 pair, in weight order, one per byte (vpermb spreads, vpsrlvq shifts the high halves).</summary>
@@ -284,11 +434,12 @@ internal static unsafe class QuantMatMul
     }
 
     // ---------------------------------------------------------------- AVX2 / AVX-VNNI
-    // One 256-bit vector per block (8 int32 lanes), one (weight row, activation row) pair at a time.
+    // One 256-bit vector per 32-weight block (8 int32 lanes), one (weight row, activation row) pair
+    // at a time, any layout of the family.
 
     /// <summary>Dot product of one weight row with one quantized activation row (AVX2, optionally AVX-VNNI).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float DotAvx2<TW>(byte* w, int blocks, byte* act, bool vnni) where TW : struct, IQuantFormat
+    public static float DotAvx2(byte* w, QuantLayout layout, int blocks, byte* act, bool vnni)
     {
         int pairs = (blocks + 1) / 2;
         float* scales = QuantizedActivations.Scales(act, pairs);
@@ -297,16 +448,30 @@ internal static unsafe class QuantMatMul
         var ones16 = Vector256.Create((short)1);
         var eights = Vector256.Create((byte)8);
         var onesU8 = Vector256.Create((byte)1);
+        var flip = Vector256.Create((byte)0x80);
         var low = Vector128.Create((byte)0x0F);
-        for (int b = 0; b < blocks; b++, w += TW.BlockBytes)
+        int perGroup = layout.GroupSize / 32;
+        int header = layout.HeaderBytes;
+        int runBytes = layout.Bits == 4 ? 16 : 32;
+        bool int4 = layout.Bits == 4;
+        for (int b = 0; b < blocks; b++)
         {
+            byte* group = w + (long)(b / perGroup) * layout.GroupBytes;
+            byte* values = group + header + b % perGroup * runBytes;
             var y = Vector256.Load(q + 32 * b);
             float dy = scales[b];
+            float d = HalfBits.ToSingle(*(ushort*)group);
+            float m = layout.Asymmetric ? HalfBits.ToSingle(((ushort*)group)[1]) : 0f;
             Vector256<int> dot;
-            float d = HalfBits.ToSingle(*(ushort*)w);
-            if (typeof(TW) == typeof(Q8_0Format))
+            if (!int4)
             {
-                var v = Vector256.Load((sbyte*)(w + 2));
+                var v = Vector256.Load((sbyte*)values);
+                if (layout.Asymmetric)
+                {
+                    // q - 128 as a signed level; the minimum absorbs 128 d.
+                    v = (v.AsByte() ^ flip).AsSByte();
+                    m += 128f * d;
+                }
                 var magnitude = Avx2.Abs(v);
                 var signed = Avx2.Sign(y, v);
                 dot = vnni
@@ -315,28 +480,26 @@ internal static unsafe class QuantMatMul
             }
             else
             {
-                bool q40 = typeof(TW) == typeof(Q4_0Format);
-                var packed = Vector128.Load(w + (q40 ? 2 : 4));
+                var packed = Vector128.Load(values);
                 var v = Vector256.Create(packed & low, (packed.AsUInt16() >> 4).AsByte() & low);
                 if (vnni)
                 {
                     dot = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, v, y);
-                    if (q40) dot -= AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, eights, y);
+                    if (!layout.Asymmetric) dot -= AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, eights, y);
                 }
                 else
                 {
                     var pairsDot = Avx2.MultiplyAddAdjacent(v, y);
-                    if (q40) pairsDot -= Avx2.MultiplyAddAdjacent(eights, y);
+                    if (!layout.Asymmetric) pairsDot -= Avx2.MultiplyAddAdjacent(eights, y);
                     dot = Avx2.MultiplyAddAdjacent(pairsDot, ones16);
                 }
-                if (!q40)
-                {
-                    float m = HalfBits.ToSingle(*(ushort*)(w + 2));
-                    var sums = vnni
-                        ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, onesU8, y)
-                        : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(onesU8, y), ones16);
-                    acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), Vector256.Create(m * dy), acc);
-                }
+            }
+            if (layout.Asymmetric)
+            {
+                var sums = vnni
+                    ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, onesU8, y)
+                    : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(onesU8, y), ones16);
+                acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), Vector256.Create(m * dy), acc);
             }
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(d * dy), acc);
         }
@@ -344,50 +507,60 @@ internal static unsafe class QuantMatMul
     }
 
     // ---------------------------------------------------------------- portable (Vector128) and scalar
-    // Per block an exact int32 dot product, then acc += isum * (d * dy) (+ (m * dy) * sum(q_y) for
-    // Q4_1) in float32: both levels perform the same float operations, so they agree bit for bit.
+    // Per 32-weight block an exact int32 dot product of the levels (q - 8, q, s or q as stored), then
+    // acc += isum * (d * dy) (+ (m * dy) * sum(q_y) when asymmetric) in float32: both levels perform
+    // the same float operations, so they agree bit for bit.
 
     /// <summary>Dot product of one weight row with one quantized activation row, portable code.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float DotPortable<TW>(byte* w, int blocks, byte* act, bool vector) where TW : struct, IQuantFormat
+    public static float DotPortable(byte* w, QuantLayout layout, int blocks, byte* act, bool vector)
     {
         int pairs = (blocks + 1) / 2;
         float* scales = QuantizedActivations.Scales(act, pairs);
         sbyte* q = (sbyte*)act;
         float acc = 0f;
-        for (int b = 0; b < blocks; b++, w += TW.BlockBytes)
+        int perGroup = layout.GroupSize / 32;
+        int header = layout.HeaderBytes;
+        bool int4 = layout.Bits == 4;
+        int runBytes = int4 ? 16 : 32;
+        for (int b = 0; b < blocks; b++)
         {
+            byte* group = w + (long)(b / perGroup) * layout.GroupBytes;
+            byte* values = group + header + b % perGroup * runBytes;
             sbyte* y = q + 32 * b;
             float dy = scales[b];
-            float d = HalfBits.ToSingle(*(ushort*)w);
-            int isum;
-            if (typeof(TW) == typeof(Q8_0Format))
+            float d = HalfBits.ToSingle(*(ushort*)group);
+            int isum = int4
+                ? (vector ? DotNibblesVector(values, y, layout.Asymmetric ? 0 : 8) : DotNibblesScalar(values, y, layout.Asymmetric ? 0 : 8))
+                : layout.Asymmetric
+                    ? (vector ? DotU8Vector(values, y) : DotU8Scalar(values, y))
+                    : (vector ? DotI8Vector((sbyte*)values, y) : DotI8Scalar((sbyte*)values, y));
+            acc += isum * (d * dy);
+            if (layout.Asymmetric)
             {
-                isum = vector ? DotI8Vector((sbyte*)(w + 2), y) : DotI8Scalar((sbyte*)(w + 2), y);
-                acc += isum * (d * dy);
-            }
-            else
-            {
-                bool q40 = typeof(TW) == typeof(Q4_0Format);
-                byte* packed = w + (q40 ? 2 : 4);
-                isum = vector ? DotNibblesVector(packed, y, q40 ? 8 : 0) : DotNibblesScalar(packed, y, q40 ? 8 : 0);
-                acc += isum * (d * dy);
-                if (!q40)
+                float m = HalfBits.ToSingle(((ushort*)group)[1]);
+                int ysum = 0;
+                for (int i = 0; i < 32; i++)
                 {
-                    float m = HalfBits.ToSingle(*(ushort*)(w + 2));
-                    int ysum = 0;
-                    for (int i = 0; i < 32; i++)
-                    {
-                        ysum += y[i];
-                    }
-                    acc += ysum * (m * dy);
+                    ysum += y[i];
                 }
+                acc += ysum * (m * dy);
             }
         }
         return acc;
     }
 
     private static int DotI8Scalar(sbyte* w, sbyte* y)
+    {
+        int sum = 0;
+        for (int i = 0; i < 32; i++)
+        {
+            sum += w[i] * y[i];
+        }
+        return sum;
+    }
+
+    private static int DotU8Scalar(byte* w, sbyte* y)
     {
         int sum = 0;
         for (int i = 0; i < 32; i++)
@@ -421,6 +594,21 @@ internal static unsafe class QuantMatMul
         return Vector128.Sum(acc);
     }
 
+    private static int DotU8Vector(byte* w, sbyte* y)
+    {
+        var acc = Vector128<int>.Zero;
+        for (int i = 0; i < 32; i += 16)
+        {
+            // |q| <= 255 and |y| <= 128: each int16 product fits (at most 32640); widen before adding.
+            var (w0, w1) = Vector128.Widen(Vector128.Load(w + i));
+            var (y0, y1) = Vector128.Widen(Vector128.Load(y + i));
+            var (a, b) = Vector128.Widen(w0.AsInt16() * y0);
+            var (c, d) = Vector128.Widen(w1.AsInt16() * y1);
+            acc += (a + b) + (c + d);
+        }
+        return Vector128.Sum(acc);
+    }
+
     private static int DotNibblesVector(byte* packed, sbyte* y, int offset)
     {
         var bytes = Vector128.Load(packed);
@@ -429,7 +617,7 @@ internal static unsafe class QuantMatMul
         var (h0, h1) = Vector128.Widen(bytes >>> 4);
         var (y0, y1) = Vector128.Widen(Vector128.Load(y));
         var (y2, y3) = Vector128.Widen(Vector128.Load(y + 16));
-        // |q - 8| <= 8 and |y| <= 128: each int16 product is at most 1024, and two sum to at most 2048.
+        // |q - 8| <= 15 and |y| <= 128: each int16 product is at most 1920, and two sum to at most 3840.
         var lo = (l0.AsInt16() - off) * y0 + (l1.AsInt16() - off) * y1;
         var hi = (h0.AsInt16() - off) * y2 + (h1.AsInt16() - off) * y3;
         var (a, b) = Vector128.Widen(lo);

@@ -15,7 +15,7 @@ public sealed class CpuDeterminismTests
     public static TheoryData<CpuKernelLevel> AllLevels => LevelData();
 
     private static readonly TensorType[] Types =
-        [TensorType.Q4_0, TensorType.Q4_1, TensorType.Q8_0, TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q6_K, TensorType.Int4G128];
+        [TensorType.Q4_0, TensorType.Q4_1, TensorType.Q8_0, TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q6_K, TensorType.Int4G128, TensorType.Int8G64Asym, TensorType.Int8G32Asym, TensorType.Int4G256Asym];
 
     [Theory]
     [MemberData(nameof(AllLevels))]
