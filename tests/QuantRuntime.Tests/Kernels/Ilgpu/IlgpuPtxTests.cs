@@ -39,4 +39,29 @@ public sealed class IlgpuPtxTests
             Assert.DoesNotContain("error", ptx, StringComparison.OrdinalIgnoreCase);
         }
     }
+
+    /// <summary>
+    /// PTX has no float64 sin, cos or pow: ILGPU.Algorithms substitutes software routines
+    /// (CORDIC), and RoPE on CUDA runs on them. They are plain .NET code, so their accuracy is
+    /// measured here on the CPU by calling the implementation the PTX backend inlines. Angles up
+    /// to 40 000 rad (positions up to ~40k): error ≤ 1e-8, far below float32's resolution.
+    /// </summary>
+    [Fact]
+    public void PtxFloat64Math_IsAccurateEnoughForRope()
+    {
+        var ptxMath = typeof(ILGPU.Algorithms.XMath).Assembly.GetType("ILGPU.Algorithms.PTX.PTXMath")
+            ?? throw new InvalidOperationException("ILGPU.Algorithms.PTX.PTXMath not found: recheck RoPE accuracy on CUDA for this ILGPU version");
+        var cos = ptxMath.GetMethod("Cos", [typeof(double)])!.CreateDelegate<Func<double, double>>();
+        var sin = ptxMath.GetMethod("Sin", [typeof(double)])!.CreateDelegate<Func<double, double>>();
+        var pow = ptxMath.GetMethod("Pow", [typeof(double), typeof(double)])!.CreateDelegate<Func<double, double, double>>();
+        var random = new Random(3);
+        for (int i = 0; i < 5000; i++)
+        {
+            double angle = random.NextDouble() * 40000;
+            Assert.InRange(cos(angle) - Math.Cos(angle), -1e-8, 1e-8);
+            Assert.InRange(sin(angle) - Math.Sin(angle), -1e-8, 1e-8);
+            double exponent = -2.0 * random.Next(64) / 128;
+            Assert.InRange(pow(10000.0, exponent) / Math.Pow(10000.0, exponent) - 1, -1e-12, 1e-12);
+        }
+    }
 }
