@@ -26,6 +26,8 @@ public sealed record IlgpuDeviceListing(IReadOnlyList<IlgpuDeviceInfo> Devices, 
 /// <summary>Discovers ILGPU accelerators and opens one for <see cref="IlgpuBackend"/>.</summary>
 public static class IlgpuDevices
 {
+    static IlgpuDevices() => IlgpuNativeLibraries.EnsureRegistered();
+
     /// <summary>Lists the CUDA, OpenCL and CPU-emulator devices ILGPU sees and why any is skipped (for <c>quant info --devices</c>).</summary>
     public static IlgpuDeviceListing Describe()
     {
