@@ -20,6 +20,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
     private const int GemvChunkRows = 16;
     private const int GemmChunkRows = 32;
     private const int ElementChunk = 16384;
+    private const int GemmMinRows = 4;
 
     private readonly object _sync = new();
     private readonly CpuWorkerPool _pool;
@@ -183,6 +184,10 @@ public sealed unsafe class CpuBackend : IComputeBackend
             if (kind == MatMulKind.Decoded)
             {
                 EnsureScratch(4 * w.Columns);
+            }
+            else if (kind == MatMulKind.Quantized && Level == CpuKernelLevel.Avx512 && rows >= GemmMinRows)
+            {
+                EnsureScratch(QuantizedActivations.Pairs(w.Columns) * MatMulWork.UnpackedPairBytes(w.Type) / sizeof(float) + 16);
             }
             // About eight chunks per thread (each claim is an atomic on a shared line), whole tiles of 4.
             // Chunking never changes a result: every output row is computed the same way in any tile.
@@ -405,6 +410,13 @@ public sealed unsafe class CpuBackend : IComputeBackend
             _ => GroupScaledLayout.TryGet(type, out _) ? MatMulKind.Quantized : MatMulKind.Decoded,
         };
 
+        /// <summary>Bytes per pair of blocks of an unpacked GEMM tile of <paramref name="type"/>.</summary>
+        public static int UnpackedPairBytes(TensorType type)
+        {
+            var layout = LayoutOf(type);
+            return 5 * 64 + (layout.Asymmetric ? 64 : 0) + (layout.Bits == 8 ? 4 * 64 : 0);
+        }
+
         /// <summary>The integer-kernel geometry of a quantized type.</summary>
         public static QuantLayout LayoutOf(TensorType type) => type switch
         {
@@ -437,14 +449,14 @@ public sealed unsafe class CpuBackend : IComputeBackend
                     var layout = LayoutOf(_w.Type);
                     switch (layout)
                     {
-                        case { GroupSize: 32, Bits: 4, Asymmetric: false }: Quantized<Q4_0Format>(o0, o1, layout); break;
-                        case { GroupSize: 32, Bits: 4, Asymmetric: true }: Quantized<Q4_1Format>(o0, o1, layout); break;
-                        case { GroupSize: 32, Bits: 8, Asymmetric: false }: Quantized<Q8_0Format>(o0, o1, layout); break;
-                        case { GroupSize: 32, Bits: 8, Asymmetric: true }: Quantized<Int8AsymG32Format>(o0, o1, layout); break;
-                        case { Bits: 4, Asymmetric: false }: Quantized<Int4GroupsFormat>(o0, o1, layout); break;
-                        case { Bits: 4, Asymmetric: true }: Quantized<Int4AsymGroupsFormat>(o0, o1, layout); break;
-                        case { Bits: 8, Asymmetric: false }: Quantized<Int8GroupsFormat>(o0, o1, layout); break;
-                        default: Quantized<Int8AsymGroupsFormat>(o0, o1, layout); break;
+                        case { GroupSize: 32, Bits: 4, Asymmetric: false }: Quantized<Q4_0Format>(o0, o1, layout, worker); break;
+                        case { GroupSize: 32, Bits: 4, Asymmetric: true }: Quantized<Q4_1Format>(o0, o1, layout, worker); break;
+                        case { GroupSize: 32, Bits: 8, Asymmetric: false }: Quantized<Q8_0Format>(o0, o1, layout, worker); break;
+                        case { GroupSize: 32, Bits: 8, Asymmetric: true }: Quantized<Int8AsymG32Format>(o0, o1, layout, worker); break;
+                        case { Bits: 4, Asymmetric: false }: Quantized<Int4GroupsFormat>(o0, o1, layout, worker); break;
+                        case { Bits: 4, Asymmetric: true }: Quantized<Int4AsymGroupsFormat>(o0, o1, layout, worker); break;
+                        case { Bits: 8, Asymmetric: false }: Quantized<Int8GroupsFormat>(o0, o1, layout, worker); break;
+                        default: Quantized<Int8AsymGroupsFormat>(o0, o1, layout, worker); break;
                     }
                     break;
                 case MatMulKind.Float:
@@ -461,7 +473,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
             }
         }
 
-        private void Quantized<TW>(int o0, int o1, QuantLayout layout) where TW : struct, IQuantFormat
+        private void Quantized<TW>(int o0, int o1, QuantLayout layout, int worker) where TW : struct, IQuantFormat
         {
             int k = _w.Columns;
             int n = _w.Rows;
@@ -470,31 +482,55 @@ public sealed unsafe class CpuBackend : IComputeBackend
             int rowBytes = _w.RowBytes;
             switch (owner.Level)
             {
-                case CpuKernelLevel.Avx512:
-                    // Activation rows in groups of 8 (their quantized values stay in L1) against tiles
-                    // of 4 weight rows (re-read from L1/L2 for each pair of activation rows).
-                    for (int a0 = 0; a0 < _rows; a0 += 8)
+                case CpuKernelLevel.Avx512 when _rows >= GemmMinRows:
+                {
+                    // GEMM: each tile of 4 weight rows is unpacked once into the worker's scratch, then
+                    // met by every activation row, 4 at a time (weights reused from L1/L2, activations
+                    // from L2). Same per-output arithmetic as the GEMV tile below.
+                    byte* tile = (byte*)owner.Scratch(worker);
+                    for (int o = o0; o < o1; o += 4)
                     {
-                        int a1 = Math.Min(_rows, a0 + 8);
-                        for (int o = o0; o < o1; o += 4)
+                        int valid = Math.Min(4, o1 - o);
+                        byte* r0 = b + (long)o * rowBytes;
+                        byte* r1 = valid > 1 ? r0 + rowBytes : r0;
+                        byte* r2 = valid > 2 ? r0 + 2L * rowBytes : r0;
+                        byte* r3 = valid > 3 ? r0 + 3L * rowBytes : r0;
+                        QuantMatMul.UnpackTileAvx512<TW>(r0, r1, r2, r3, blocks, layout.GroupSize, layout.GroupBytes, tile, r0 + 4L * rowBytes, 4 * rowBytes);
+                        int a = 0;
+                        for (; a + 4 <= _rows; a += 4)
                         {
-                            int valid = Math.Min(4, o1 - o);
-                            byte* r0 = b + (long)o * rowBytes;
-                            byte* r1 = valid > 1 ? r0 + rowBytes : r0;
-                            byte* r2 = valid > 2 ? r0 + 2L * rowBytes : r0;
-                            byte* r3 = valid > 3 ? r0 + 3L * rowBytes : r0;
-                            // The first activation tile prefetches the next weight tile (4 rows on).
-                            byte* next = r0 + 4L * rowBytes;
-                            int nextBytes = 4 * rowBytes;
-                            int a = a0;
-                            for (; a + 2 <= a1; a += 2, nextBytes = 0)
-                            {
-                                QuantMatMul.TileAvx512<TW, C2>(r0, r1, r2, r3, valid, blocks, layout.GroupSize, layout.GroupBytes, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n, next, nextBytes);
-                            }
-                            if (a < a1)
-                            {
-                                QuantMatMul.TileAvx512<TW, C1>(r0, r1, r2, r3, valid, blocks, layout.GroupSize, layout.GroupBytes, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n, next, nextBytes);
-                            }
+                            QuantMatMul.MicroAvx512<TW, C4>(tile, valid, blocks, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n);
+                        }
+                        switch (_rows - a)
+                        {
+                            case 3: QuantMatMul.MicroAvx512<TW, C3>(tile, valid, blocks, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n); break;
+                            case 2: QuantMatMul.MicroAvx512<TW, C2>(tile, valid, blocks, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n); break;
+                            case 1: QuantMatMul.MicroAvx512<TW, C1>(tile, valid, blocks, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n); break;
+                        }
+                    }
+                    break;
+                }
+                case CpuKernelLevel.Avx512:
+                    // Few activation rows: tiles of 4 weight rows read straight from the tensor against
+                    // 1 or 2 activation rows at a time.
+                    for (int o = o0; o < o1; o += 4)
+                    {
+                        int valid = Math.Min(4, o1 - o);
+                        byte* r0 = b + (long)o * rowBytes;
+                        byte* r1 = valid > 1 ? r0 + rowBytes : r0;
+                        byte* r2 = valid > 2 ? r0 + 2L * rowBytes : r0;
+                        byte* r3 = valid > 3 ? r0 + 3L * rowBytes : r0;
+                        // The first activation tile prefetches the next weight tile (4 rows on).
+                        byte* next = r0 + 4L * rowBytes;
+                        int nextBytes = 4 * rowBytes;
+                        int a = 0;
+                        for (; a + 2 <= _rows; a += 2, nextBytes = 0)
+                        {
+                            QuantMatMul.TileAvx512<TW, C2>(r0, r1, r2, r3, valid, blocks, layout.GroupSize, layout.GroupBytes, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n, next, nextBytes);
+                        }
+                        if (a < _rows)
+                        {
+                            QuantMatMul.TileAvx512<TW, C1>(r0, r1, r2, r3, valid, blocks, layout.GroupSize, layout.GroupBytes, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n, next, nextBytes);
                         }
                     }
                     break;

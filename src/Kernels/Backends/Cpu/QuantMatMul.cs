@@ -115,8 +115,11 @@ internal static unsafe class QuantMatMul
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TileAvx512<TW, TA>(byte* r0, byte* r1, byte* r2, byte* r3, int valid, int blocks, int groupSize, int groupBytes,
-        byte* act, int actStride, float* y, int yStride, byte* prefetch, int prefetchBytes) where TW : struct, IQuantFormat where TA : struct, IConst
+        byte* act, int actStride, float* y, int yStride, byte* prefetch, int prefetchBytes, byte* unpackTo = null, int unpackStride = 0)
+        where TW : struct, IQuantFormat where TA : struct, IConst
     {
+        // TA = 0 (C0): unpack mode, used by UnpackTileAvx512: store the tile's operands, compute nothing.
+        bool unpack = TA.Value == 0;
         bool grouped = TW.BlockBytes == 0;
         bool int4 = TW.Bits == 4;
         bool asym = TW.Asymmetric;
@@ -247,107 +250,153 @@ internal static unsafe class QuantMatMul
                 }
             }
 
-            // Activation side, shared by the four weight rows.
-            var ya = Vector512.Load(q0 + 64 * p);
-            var dy0 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s0 + 2 * p)).AsSingle(), pairIndex);
-            var sd0 = d * dy0;
-            Vector512<sbyte> yb = default;
-            Vector512<float> sd1 = default;
-            if (TA.Value > 1)
+            if (unpack)
             {
-                yb = Vector512.Load(q1 + 64 * p);
-                var dy1 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s1 + 2 * p)).AsSingle(), pairIndex);
-                sd1 = d * dy1;
-            }
-            Vector512<short> off0 = default, off1 = default;
-            Vector512<float> ys0 = default, ys1 = default;
-            if (int4 && !asym)
-            {
-                // 8 * (pair sums of y): subtracting it turns the unsigned nibbles q into q - 8.
-                off0 = Avx512BW.MultiplyAddAdjacent(eights, ya);
-                if (TA.Value > 1) off1 = Avx512BW.MultiplyAddAdjacent(eights, yb);
-            }
-            if (asym)
-            {
-                // d_y * (sum of y over each lane's 4 values): the minimum's share, m * sum(d_y q_y).
-                var bcast0 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s0 + 2 * p)).AsSingle(), row0);
-                ys0 = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(onesU8, ya), ones16)) * bcast0;
-                if (TA.Value > 1)
+                byte* u = unpackTo + (long)p * unpackStride;
+                d.Store((float*)(u + 256));
+                if (asym)
                 {
-                    var bcast1 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s1 + 2 * p)).AsSingle(), row0);
-                    ys1 = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(onesU8, yb), ones16)) * bcast1;
+                    m.Store((float*)(u + 320));
                 }
-            }
-
-            if (!int4)
-            {
-                Vector512<sbyte> w0, w1, w2, w3;
-                if (grouped)
+                int negAt = asym ? 384 : 320;
+                if (int4)
                 {
-                    w0 = raw0.AsSByte();
-                    w1 = raw1.AsSByte();
-                    w2 = raw2.AsSByte();
-                    w3 = raw3.AsSByte();
+                    Nibbles(raw0, nibbles, nibbleShift, low).Store(u);
+                    Nibbles(raw1, nibbles, nibbleShift, low).Store(u + 64);
+                    Nibbles(raw2, nibbles, nibbleShift, low).Store(u + 128);
+                    Nibbles(raw3, nibbles, nibbleShift, low).Store(u + 192);
                 }
                 else
                 {
-                    w0 = Avx512Vbmi.PermuteVar64x8x2(raw0, int8Values, Vector512.Load(v0 + secondLoad)).AsSByte();
-                    w1 = Avx512Vbmi.PermuteVar64x8x2(raw1, int8Values, Vector512.Load(v1 + secondLoad)).AsSByte();
-                    w2 = Avx512Vbmi.PermuteVar64x8x2(raw2, int8Values, Vector512.Load(v2 + secondLoad)).AsSByte();
-                    w3 = Avx512Vbmi.PermuteVar64x8x2(raw3, int8Values, Vector512.Load(v3 + secondLoad)).AsSByte();
-                }
-                if (asym)
-                {
-                    w0 = (w0.AsByte() ^ flip).AsSByte();
-                    w1 = (w1.AsByte() ^ flip).AsSByte();
-                    w2 = (w2.AsByte() ^ flip).AsSByte();
-                    w3 = (w3.AsByte() ^ flip).AsSByte();
-                }
-                c00 = DotQ8(w0, ya, sd0, row0, ones16, c00);
-                c01 = DotQ8(w1, ya, sd0, row1, ones16, c01);
-                c02 = DotQ8(w2, ya, sd0, row2, ones16, c02);
-                c03 = DotQ8(w3, ya, sd0, row3, ones16, c03);
-                if (TA.Value > 1)
-                {
-                    c10 = DotQ8(w0, yb, sd1, row0, ones16, c10);
-                    c11 = DotQ8(w1, yb, sd1, row1, ones16, c11);
-                    c12 = DotQ8(w2, yb, sd1, row2, ones16, c12);
-                    c13 = DotQ8(w3, yb, sd1, row3, ones16, c13);
+                    var w0 = grouped ? raw0 : Avx512Vbmi.PermuteVar64x8x2(raw0, int8Values, Vector512.Load(v0 + secondLoad));
+                    var w1 = grouped ? raw1 : Avx512Vbmi.PermuteVar64x8x2(raw1, int8Values, Vector512.Load(v1 + secondLoad));
+                    var w2 = grouped ? raw2 : Avx512Vbmi.PermuteVar64x8x2(raw2, int8Values, Vector512.Load(v2 + secondLoad));
+                    var w3 = grouped ? raw3 : Avx512Vbmi.PermuteVar64x8x2(raw3, int8Values, Vector512.Load(v3 + secondLoad));
+                    if (asym)
+                    {
+                        w0 ^= flip;
+                        w1 ^= flip;
+                        w2 ^= flip;
+                        w3 ^= flip;
+                    }
+                    Avx512BW.Abs(w0.AsSByte()).Store(u);
+                    Avx512BW.Abs(w1.AsSByte()).Store(u + 64);
+                    Avx512BW.Abs(w2.AsSByte()).Store(u + 128);
+                    Avx512BW.Abs(w3.AsSByte()).Store(u + 192);
+                    Avx512BW.CompareLessThan(w0.AsSByte(), Vector512<sbyte>.Zero).Store((sbyte*)(u + negAt));
+                    Avx512BW.CompareLessThan(w1.AsSByte(), Vector512<sbyte>.Zero).Store((sbyte*)(u + negAt + 64));
+                    Avx512BW.CompareLessThan(w2.AsSByte(), Vector512<sbyte>.Zero).Store((sbyte*)(u + negAt + 128));
+                    Avx512BW.CompareLessThan(w3.AsSByte(), Vector512<sbyte>.Zero).Store((sbyte*)(u + negAt + 192));
                 }
             }
             else
             {
-                var w0 = Nibbles(raw0, nibbles, nibbleShift, low);
-                var w1 = Nibbles(raw1, nibbles, nibbleShift, low);
-                var w2 = Nibbles(raw2, nibbles, nibbleShift, low);
-                var w3 = Nibbles(raw3, nibbles, nibbleShift, low);
-                c00 = DotQ4(w0, ya, off0, sd0, row0, ones16, !asym, c00);
-                c01 = DotQ4(w1, ya, off0, sd0, row1, ones16, !asym, c01);
-                c02 = DotQ4(w2, ya, off0, sd0, row2, ones16, !asym, c02);
-                c03 = DotQ4(w3, ya, off0, sd0, row3, ones16, !asym, c03);
+                // Activation side, shared by the four weight rows.
+                var ya = Vector512.Load(q0 + 64 * p);
+                var dy0 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s0 + 2 * p)).AsSingle(), pairIndex);
+                var sd0 = d * dy0;
+                Vector512<sbyte> yb = default;
+                Vector512<float> sd1 = default;
                 if (TA.Value > 1)
                 {
-                    c10 = DotQ4(w0, yb, off1, sd1, row0, ones16, !asym, c10);
-                    c11 = DotQ4(w1, yb, off1, sd1, row1, ones16, !asym, c11);
-                    c12 = DotQ4(w2, yb, off1, sd1, row2, ones16, !asym, c12);
-                    c13 = DotQ4(w3, yb, off1, sd1, row3, ones16, !asym, c13);
+                    yb = Vector512.Load(q1 + 64 * p);
+                    var dy1 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s1 + 2 * p)).AsSingle(), pairIndex);
+                    sd1 = d * dy1;
                 }
-            }
-            if (asym)
-            {
-                c00 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row0), ys0, c00);
-                c01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row1), ys0, c01);
-                c02 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row2), ys0, c02);
-                c03 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row3), ys0, c03);
-                if (TA.Value > 1)
+                Vector512<short> off0 = default, off1 = default;
+                Vector512<float> ys0 = default, ys1 = default;
+                if (int4 && !asym)
                 {
-                    c10 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row0), ys1, c10);
-                    c11 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row1), ys1, c11);
-                    c12 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row2), ys1, c12);
-                    c13 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row3), ys1, c13);
+                    // 8 * (pair sums of y): subtracting it turns the unsigned nibbles q into q - 8.
+                    off0 = Avx512BW.MultiplyAddAdjacent(eights, ya);
+                    if (TA.Value > 1) off1 = Avx512BW.MultiplyAddAdjacent(eights, yb);
                 }
-            }
+                if (asym)
+                {
+                    // d_y * (sum of y over each lane's 4 values): the minimum's share, m * sum(d_y q_y).
+                    var bcast0 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s0 + 2 * p)).AsSingle(), row0);
+                    ys0 = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(onesU8, ya), ones16)) * bcast0;
+                    if (TA.Value > 1)
+                    {
+                        var bcast1 = Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s1 + 2 * p)).AsSingle(), row0);
+                        ys1 = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(onesU8, yb), ones16)) * bcast1;
+                    }
+                }
 
+                if (!int4)
+                {
+                    Vector512<sbyte> w0, w1, w2, w3;
+                    if (grouped)
+                    {
+                        w0 = raw0.AsSByte();
+                        w1 = raw1.AsSByte();
+                        w2 = raw2.AsSByte();
+                        w3 = raw3.AsSByte();
+                    }
+                    else
+                    {
+                        w0 = Avx512Vbmi.PermuteVar64x8x2(raw0, int8Values, Vector512.Load(v0 + secondLoad)).AsSByte();
+                        w1 = Avx512Vbmi.PermuteVar64x8x2(raw1, int8Values, Vector512.Load(v1 + secondLoad)).AsSByte();
+                        w2 = Avx512Vbmi.PermuteVar64x8x2(raw2, int8Values, Vector512.Load(v2 + secondLoad)).AsSByte();
+                        w3 = Avx512Vbmi.PermuteVar64x8x2(raw3, int8Values, Vector512.Load(v3 + secondLoad)).AsSByte();
+                    }
+                    if (asym)
+                    {
+                        w0 = (w0.AsByte() ^ flip).AsSByte();
+                        w1 = (w1.AsByte() ^ flip).AsSByte();
+                        w2 = (w2.AsByte() ^ flip).AsSByte();
+                        w3 = (w3.AsByte() ^ flip).AsSByte();
+                    }
+                    var a0 = Avx512BW.Abs(w0); var n0 = Avx512BW.CompareLessThan(w0, Vector512<sbyte>.Zero);
+                    var a1 = Avx512BW.Abs(w1); var n1 = Avx512BW.CompareLessThan(w1, Vector512<sbyte>.Zero);
+                    var a2 = Avx512BW.Abs(w2); var n2 = Avx512BW.CompareLessThan(w2, Vector512<sbyte>.Zero);
+                    var a3 = Avx512BW.Abs(w3); var n3 = Avx512BW.CompareLessThan(w3, Vector512<sbyte>.Zero);
+                    c00 = DotQ8(a0, n0, ya, sd0, row0, ones16, c00);
+                    c01 = DotQ8(a1, n1, ya, sd0, row1, ones16, c01);
+                    c02 = DotQ8(a2, n2, ya, sd0, row2, ones16, c02);
+                    c03 = DotQ8(a3, n3, ya, sd0, row3, ones16, c03);
+                    if (TA.Value > 1)
+                    {
+                        c10 = DotQ8(a0, n0, yb, sd1, row0, ones16, c10);
+                        c11 = DotQ8(a1, n1, yb, sd1, row1, ones16, c11);
+                        c12 = DotQ8(a2, n2, yb, sd1, row2, ones16, c12);
+                        c13 = DotQ8(a3, n3, yb, sd1, row3, ones16, c13);
+                    }
+                }
+                else
+                {
+                    var w0 = Nibbles(raw0, nibbles, nibbleShift, low);
+                    var w1 = Nibbles(raw1, nibbles, nibbleShift, low);
+                    var w2 = Nibbles(raw2, nibbles, nibbleShift, low);
+                    var w3 = Nibbles(raw3, nibbles, nibbleShift, low);
+                    c00 = DotQ4(w0, ya, off0, sd0, row0, ones16, !asym, c00);
+                    c01 = DotQ4(w1, ya, off0, sd0, row1, ones16, !asym, c01);
+                    c02 = DotQ4(w2, ya, off0, sd0, row2, ones16, !asym, c02);
+                    c03 = DotQ4(w3, ya, off0, sd0, row3, ones16, !asym, c03);
+                    if (TA.Value > 1)
+                    {
+                        c10 = DotQ4(w0, yb, off1, sd1, row0, ones16, !asym, c10);
+                        c11 = DotQ4(w1, yb, off1, sd1, row1, ones16, !asym, c11);
+                        c12 = DotQ4(w2, yb, off1, sd1, row2, ones16, !asym, c12);
+                        c13 = DotQ4(w3, yb, off1, sd1, row3, ones16, !asym, c13);
+                    }
+                }
+                if (asym)
+                {
+                    c00 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row0), ys0, c00);
+                    c01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row1), ys0, c01);
+                    c02 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row2), ys0, c02);
+                    c03 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row3), ys0, c03);
+                    if (TA.Value > 1)
+                    {
+                        c10 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row0), ys1, c10);
+                        c11 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row1), ys1, c11);
+                        c12 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row2), ys1, c12);
+                        c13 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row3), ys1, c13);
+                    }
+                }
+
+            }
             if (grouped)
             {
                 if (++inGroup == pairsPerGroup && p != last)
@@ -368,6 +417,10 @@ internal static unsafe class QuantMatMul
                 p3 += pairBytes;
             }
         }
+        if (unpack)
+        {
+            return;
+        }
         y[0] = V512.Sum(c00);
         if (valid > 1) y[1] = V512.Sum(c01);
         if (valid > 2) y[2] = V512.Sum(c02);
@@ -379,6 +432,220 @@ internal static unsafe class QuantMatMul
             if (valid > 1) y[1] = V512.Sum(c11);
             if (valid > 2) y[2] = V512.Sum(c12);
             if (valid > 3) y[3] = V512.Sum(c13);
+        }
+    }
+
+    /// <summary>Bytes of one pair in an unpacked tile (see <see cref="UnpackTileAvx512{TW}"/>).</summary>
+    public static int UnpackedPairBytes<TW>() where TW : struct, IQuantFormat =>
+        5 * 64 + (TW.Asymmetric ? 64 : 0) + (TW.Bits == 8 ? 4 * 64 : 0);
+
+    /// <summary>
+    /// GEMM, step 1: unpacks a tile of four weight rows once into <paramref name="scratch"/>, per pair
+    /// of blocks: the four rows' levels as the vpmaddubsw operand (INT4: nibbles q; INT8: |s|), the
+    /// tile's widened scales d (and minima), and for INT8 the sign masks. It runs the same unpacking
+    /// code as <see cref="TileAvx512{TW,TA}"/> on a tile of one activation row (whose outputs go to a
+    /// dummy), so the micro-kernel sees exactly the values the GEMV kernel computes with.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void UnpackTileAvx512<TW>(byte* r0, byte* r1, byte* r2, byte* r3, int blocks, int groupSize, int groupBytes,
+        byte* scratch, byte* prefetch, int prefetchBytes) where TW : struct, IQuantFormat
+    {
+        int pairs = (blocks + 1) / 2;
+        TileAvx512<TW, C0>(r0, r1, r2, r3, 4, blocks, groupSize, groupBytes, null, 0, null, 0, prefetch, prefetchBytes, scratch, UnpackedPairBytes<TW>());
+    }
+
+    /// <summary>
+    /// GEMM, step 2: an unpacked four-row tile (<see cref="UnpackTileAvx512{TW}"/>) against
+    /// <typeparamref name="TA"/> activation rows; per (weight row, activation row) exactly the
+    /// operations of <see cref="TileAvx512{TW,TA}"/>, so batched rows equal single-row results.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MicroAvx512<TW, TA>(byte* tile, int valid, int blocks, byte* act, int actStride, float* y, int yStride)
+        where TW : struct, IQuantFormat where TA : struct, IConst
+    {
+        bool int4 = TW.Bits == 4;
+        bool asym = TW.Asymmetric;
+        int pairs = (blocks + 1) / 2;
+        int pairBytes = UnpackedPairBytes<TW>();
+        var pairIndex = Vector512.Create(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1);
+        var row0 = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+        var row1 = row0 + Vector512.Create(2);
+        var row2 = row0 + Vector512.Create(4);
+        var row3 = row0 + Vector512.Create(6);
+        var ones16 = Vector512.Create((short)1);
+        var eights = Vector512.Create((byte)8);
+        var onesU8 = Vector512.Create((byte)1);
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default;
+        Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
+        sbyte* q0 = (sbyte*)(act + 0 * actStride);
+        float* s0 = QuantizedActivations.Scales(act + 0 * actStride, pairs);
+        sbyte* q1 = (sbyte*)(act + 1 * actStride);
+        float* s1 = QuantizedActivations.Scales(act + 1 * actStride, pairs);
+        sbyte* q2 = (sbyte*)(act + 2 * actStride);
+        float* s2 = QuantizedActivations.Scales(act + 2 * actStride, pairs);
+        sbyte* q3 = (sbyte*)(act + 3 * actStride);
+        float* s3 = QuantizedActivations.Scales(act + 3 * actStride, pairs);
+        for (int p = 0; p < pairs; p++, tile += pairBytes)
+        {
+            var w0 = Vector512.Load(tile);
+            var w1 = Vector512.Load(tile + 64);
+            var w2 = Vector512.Load(tile + 128);
+            var w3 = Vector512.Load(tile + 192);
+            var d = Vector512.Load((float*)(tile + 256));
+            var m = asym ? Vector512.Load((float*)(tile + 320)) : default;
+            int negAt = asym ? 384 : 320;
+            Vector512<sbyte> n0 = default, n1 = default, n2 = default, n3 = default;
+            if (!int4)
+            {
+                n0 = Vector512.Load((sbyte*)(tile + negAt));
+                n1 = Vector512.Load((sbyte*)(tile + negAt + 64));
+                n2 = Vector512.Load((sbyte*)(tile + negAt + 128));
+                n3 = Vector512.Load((sbyte*)(tile + negAt + 192));
+            }
+            var y0 = Vector512.Load(q0 + 64 * p);
+            var sd0 = d * Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s0 + 2 * p)).AsSingle(), pairIndex);
+            if (int4)
+            {
+                var off0 = asym ? default : Avx512BW.MultiplyAddAdjacent(eights, y0);
+                c00 = DotQ4(w0, y0, off0, sd0, row0, ones16, !asym, c00);
+                c01 = DotQ4(w1, y0, off0, sd0, row1, ones16, !asym, c01);
+                c02 = DotQ4(w2, y0, off0, sd0, row2, ones16, !asym, c02);
+                c03 = DotQ4(w3, y0, off0, sd0, row3, ones16, !asym, c03);
+            }
+            else
+            {
+                c00 = DotQ8(w0, n0, y0, sd0, row0, ones16, c00);
+                c01 = DotQ8(w1, n1, y0, sd0, row1, ones16, c01);
+                c02 = DotQ8(w2, n2, y0, sd0, row2, ones16, c02);
+                c03 = DotQ8(w3, n3, y0, sd0, row3, ones16, c03);
+            }
+            if (asym)
+            {
+                var ys0 = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(onesU8, y0), ones16))
+                    * Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s0 + 2 * p)).AsSingle(), row0);
+                c00 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row0), ys0, c00);
+                c01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row1), ys0, c01);
+                c02 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row2), ys0, c02);
+                c03 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row3), ys0, c03);
+            }
+            if (TA.Value > 1)
+            {
+                var y1 = Vector512.Load(q1 + 64 * p);
+                var sd1 = d * Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s1 + 2 * p)).AsSingle(), pairIndex);
+                if (int4)
+                {
+                    var off1 = asym ? default : Avx512BW.MultiplyAddAdjacent(eights, y1);
+                    c10 = DotQ4(w0, y1, off1, sd1, row0, ones16, !asym, c10);
+                    c11 = DotQ4(w1, y1, off1, sd1, row1, ones16, !asym, c11);
+                    c12 = DotQ4(w2, y1, off1, sd1, row2, ones16, !asym, c12);
+                    c13 = DotQ4(w3, y1, off1, sd1, row3, ones16, !asym, c13);
+                }
+                else
+                {
+                    c10 = DotQ8(w0, n0, y1, sd1, row0, ones16, c10);
+                    c11 = DotQ8(w1, n1, y1, sd1, row1, ones16, c11);
+                    c12 = DotQ8(w2, n2, y1, sd1, row2, ones16, c12);
+                    c13 = DotQ8(w3, n3, y1, sd1, row3, ones16, c13);
+                }
+                if (asym)
+                {
+                    var ys1 = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(onesU8, y1), ones16))
+                        * Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s1 + 2 * p)).AsSingle(), row0);
+                    c10 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row0), ys1, c10);
+                    c11 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row1), ys1, c11);
+                    c12 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row2), ys1, c12);
+                    c13 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row3), ys1, c13);
+                }
+            }
+            if (TA.Value > 2)
+            {
+                var y2 = Vector512.Load(q2 + 64 * p);
+                var sd2 = d * Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s2 + 2 * p)).AsSingle(), pairIndex);
+                if (int4)
+                {
+                    var off2 = asym ? default : Avx512BW.MultiplyAddAdjacent(eights, y2);
+                    c20 = DotQ4(w0, y2, off2, sd2, row0, ones16, !asym, c20);
+                    c21 = DotQ4(w1, y2, off2, sd2, row1, ones16, !asym, c21);
+                    c22 = DotQ4(w2, y2, off2, sd2, row2, ones16, !asym, c22);
+                    c23 = DotQ4(w3, y2, off2, sd2, row3, ones16, !asym, c23);
+                }
+                else
+                {
+                    c20 = DotQ8(w0, n0, y2, sd2, row0, ones16, c20);
+                    c21 = DotQ8(w1, n1, y2, sd2, row1, ones16, c21);
+                    c22 = DotQ8(w2, n2, y2, sd2, row2, ones16, c22);
+                    c23 = DotQ8(w3, n3, y2, sd2, row3, ones16, c23);
+                }
+                if (asym)
+                {
+                    var ys2 = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(onesU8, y2), ones16))
+                        * Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s2 + 2 * p)).AsSingle(), row0);
+                    c20 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row0), ys2, c20);
+                    c21 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row1), ys2, c21);
+                    c22 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row2), ys2, c22);
+                    c23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row3), ys2, c23);
+                }
+            }
+            if (TA.Value > 3)
+            {
+                var y3 = Vector512.Load(q3 + 64 * p);
+                var sd3 = d * Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s3 + 2 * p)).AsSingle(), pairIndex);
+                if (int4)
+                {
+                    var off3 = asym ? default : Avx512BW.MultiplyAddAdjacent(eights, y3);
+                    c30 = DotQ4(w0, y3, off3, sd3, row0, ones16, !asym, c30);
+                    c31 = DotQ4(w1, y3, off3, sd3, row1, ones16, !asym, c31);
+                    c32 = DotQ4(w2, y3, off3, sd3, row2, ones16, !asym, c32);
+                    c33 = DotQ4(w3, y3, off3, sd3, row3, ones16, !asym, c33);
+                }
+                else
+                {
+                    c30 = DotQ8(w0, n0, y3, sd3, row0, ones16, c30);
+                    c31 = DotQ8(w1, n1, y3, sd3, row1, ones16, c31);
+                    c32 = DotQ8(w2, n2, y3, sd3, row2, ones16, c32);
+                    c33 = DotQ8(w3, n3, y3, sd3, row3, ones16, c33);
+                }
+                if (asym)
+                {
+                    var ys3 = Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(onesU8, y3), ones16))
+                        * Avx512F.PermuteVar16x32(Vector512.CreateScalarUnsafe(*(double*)(s3 + 2 * p)).AsSingle(), row0);
+                    c30 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row0), ys3, c30);
+                    c31 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row1), ys3, c31);
+                    c32 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row2), ys3, c32);
+                    c33 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(m, row3), ys3, c33);
+                }
+            }
+        }
+        float* o0 = y + 0 * yStride;
+        o0[0] = V512.Sum(c00);
+        if (valid > 1) o0[1] = V512.Sum(c01);
+        if (valid > 2) o0[2] = V512.Sum(c02);
+        if (valid > 3) o0[3] = V512.Sum(c03);
+        if (TA.Value > 1)
+        {
+            float* o1 = y + 1 * yStride;
+            o1[0] = V512.Sum(c10);
+            if (valid > 1) o1[1] = V512.Sum(c11);
+            if (valid > 2) o1[2] = V512.Sum(c12);
+            if (valid > 3) o1[3] = V512.Sum(c13);
+        }
+        if (TA.Value > 2)
+        {
+            float* o2 = y + 2 * yStride;
+            o2[0] = V512.Sum(c20);
+            if (valid > 1) o2[1] = V512.Sum(c21);
+            if (valid > 2) o2[2] = V512.Sum(c22);
+            if (valid > 3) o2[3] = V512.Sum(c23);
+        }
+        if (TA.Value > 3)
+        {
+            float* o3 = y + 3 * yStride;
+            o3[0] = V512.Sum(c30);
+            if (valid > 1) o3[1] = V512.Sum(c31);
+            if (valid > 2) o3[2] = V512.Sum(c32);
+            if (valid > 3) o3[3] = V512.Sum(c33);
         }
     }
 
@@ -421,15 +688,18 @@ internal static unsafe class QuantMatMul
         return Avx512F.FusedMultiplyAdd(dot, Avx512F.PermuteVar16x32(scales, row), acc);
     }
 
-    /// <summary>Q8_0: |w| · (y · sign(w)) through vpmaddubsw (its first operand is unsigned; |-128| = 128 fits a byte).</summary>
+    /// <summary>
+    /// INT8: |w| · (y · sign(w)) through vpmaddubsw (its first operand is unsigned; |-128| = 128 fits a
+    /// byte). <paramref name="magnitude"/> = |w| and <paramref name="negative"/> = (w &lt; 0 ? -1 : 0) are
+    /// computed once per weight row.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> DotQ8(Vector512<sbyte> w, Vector512<sbyte> y, Vector512<float> scales, Vector512<int> row,
-        Vector512<short> ones16, Vector512<float> acc)
+    private static Vector512<float> DotQ8(Vector512<byte> magnitude, Vector512<sbyte> negative, Vector512<sbyte> y, Vector512<float> scales,
+        Vector512<int> row, Vector512<short> ones16, Vector512<float> acc)
     {
-        var negative = Avx512BW.CompareLessThan(w, Vector512<sbyte>.Zero);
         var signed = (y ^ negative) - negative;
         var dot = Avx512F.ConvertToVector512Single(
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Avx512BW.Abs(w), signed), ones16));
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(magnitude, signed), ones16));
         return Avx512F.FusedMultiplyAdd(dot, Avx512F.PermuteVar16x32(scales, row), acc);
     }
 

@@ -219,6 +219,7 @@ internal interface IConst
     static abstract int Value { get; }
 }
 
+internal struct C0 : IConst { public static int Value => 0; }
 internal struct C1 : IConst { public static int Value => 1; }
 internal struct C2 : IConst { public static int Value => 2; }
 internal struct C3 : IConst { public static int Value => 3; }
