@@ -32,7 +32,15 @@ public static class IlgpuTestDevices
     private static readonly Lazy<IlgpuDeviceInfo?> OpenClDevice = new(() =>
         IlgpuDevices.Describe().Devices.FirstOrDefault(d => d.Kind == IlgpuDeviceKind.OpenCL && d.Usable));
 
-    private static readonly Lazy<IlgpuBackend> OpenClBackend = new(() => IlgpuBackend.Create(IlgpuDeviceKind.OpenCL));
+    private static readonly Lazy<IlgpuBackend> OpenClBackend = new(() => OpenClSkipReason is { } reason
+        ? throw new InvalidOperationException(reason)
+        : IlgpuBackend.Create(IlgpuDeviceKind.OpenCL));
+
+    /// <summary>
+    /// Set QUANTRUNTIME_REQUIRE_OPENCL=1 (CI does, after installing PoCL) to make a missing OpenCL
+    /// device fail the OpenCL tests instead of skipping them.
+    /// </summary>
+    public static bool OpenClRequired => Environment.GetEnvironmentVariable("QUANTRUNTIME_REQUIRE_OPENCL") == "1";
 
     /// <summary>Why OpenCL tests do not run here, or null when they do.</summary>
     public static string? OpenClSkipReason
@@ -52,7 +60,7 @@ public static class IlgpuTestDevices
 
     /// <summary>Device names for theories: the CPU accelerator twice, and OpenCL when visible.</summary>
     public static IEnumerable<string> Names =>
-        OpenClDevice.Value is null ? ["cpu", "cpu-fallback"] : ["cpu", "cpu-fallback", "opencl"];
+        OpenClDevice.Value is null && !OpenClRequired ? ["cpu", "cpu-fallback"] : ["cpu", "cpu-fallback", "opencl"];
 
     /// <summary>The backend for a name from <see cref="Names"/>.</summary>
     public static IlgpuBackend Get(string name) => name switch
@@ -69,7 +77,7 @@ public sealed class OpenClFactAttribute : FactAttribute
 {
     public OpenClFactAttribute()
     {
-        if (IlgpuTestDevices.OpenClSkipReason is { } reason)
+        if (IlgpuTestDevices.OpenClSkipReason is { } reason && !IlgpuTestDevices.OpenClRequired)
         {
             Skip = reason;
         }
