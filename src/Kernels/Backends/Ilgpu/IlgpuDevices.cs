@@ -176,14 +176,14 @@ public static class IlgpuDevices
         {
             return PoclCompatibility.Unavailable is { } reason ? $"PoCL workaround unavailable: {reason}" : null;
         }
-        return $"reports OpenCL C {device.CVersion} without the generic address space, which ILGPU 1.5.3 requires";
+        return $"reports OpenCL C {device.CVersion.Major}.{device.CVersion.Minor} without the generic address space, which ILGPU 1.5.3 requires";
     }
 
     private static string OpenCLDetails(CLDevice device)
     {
         var caps = device.Capabilities;
         string pocl = PoclCompatibility.Applies(device) ? "; PoCL CPU device, generic pointers compiled as global (PoclCompatibility)" : "";
-        return $"{device.PlatformName}, {device.DeviceType}, {device.DeviceVersion}, OpenCL C {device.CVersion}, {device.MemorySize / (1 << 20)} MiB, "
+        return $"{device.PlatformName}, {device.DeviceType}, OpenCL {device.DeviceVersion}, OpenCL C {device.CVersion.Major}.{device.CVersion.Minor}, {device.MemorySize / (1 << 20)} MiB, "
             + $"{device.NumMultiprocessors} compute units, {device.MaxNumThreadsPerGroup} threads/group; tree reductions, "
             + $"{(caps.Float16 ? "native" : "integer-decoded")} fp16, {(caps.Float64 ? "fp64" : "fp32")} RoPE{pocl}";
     }
