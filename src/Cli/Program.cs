@@ -13,6 +13,7 @@ var root = new RootCommand("""
     QuantizeCommand.Create(),
     ThinkCommand.Create(),
     ChatCommand.Create(),
+    EvalCommand.Create(),
     BenchCommand.Create(),
 };
 
