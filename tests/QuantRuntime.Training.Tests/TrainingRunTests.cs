@@ -38,7 +38,7 @@ public sealed class TrainingRunTests
     public void LossFallsOnATinyRun()
     {
         var losses = new List<double>();
-        new Trainer(Tiny(2, steps: 40) with { BatchSize = 8, Microbatches = 2, PeakLearningRate = 1e-2 }).Run(p => losses.Add(p.Loss));
+        new Trainer(Tiny(2, steps: 20) with { BatchSize = 4, Microbatches = 2, PeakLearningRate = 1e-2 }).Run(p => losses.Add(p.Loss));
         Assert.True(losses.TakeLast(5).Average() < 0.6 * losses.Take(3).Average(), $"loss {losses[0]:F3} -> {losses[^1]:F3}");
     }
 

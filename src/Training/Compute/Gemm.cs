@@ -34,40 +34,64 @@ internal static unsafe class Gemm
         fixed (float* pa = a, pb = b, pc = c)
         {
             int w = Vector<float>.Count;
-            int i = 0;
-            for (; i + 4 <= m; i += 4)
+            int panelWidth = 3 * w;
+            // Column panels outermost: a panel of B (k × 3 vectors) is packed contiguous and stays in
+            // L1 while every row block of A streams past it.
+            float[]? rented = n > panelWidth ? System.Buffers.ArrayPool<float>.Shared.Rent(k * panelWidth) : null;
+            try
             {
                 int j = 0;
-                for (; j + 3 * w <= n; j += 3 * w)
+                for (; j + panelWidth <= n; j += panelWidth)
                 {
-                    Kernel4x3(pa + (long)i * k, k, pb + j, n, pc + (long)i * n + j, n, k);
+                    float* panel = pb + j;
+                    int ldp = n;
+                    fixed (float* packed = rented)
+                    {
+                        if (packed is not null)
+                        {
+                            for (int p = 0; p < k; p++)
+                            {
+                                Buffer.MemoryCopy(pb + (long)p * n + j, packed + (long)p * panelWidth, panelWidth * sizeof(float), panelWidth * sizeof(float));
+                            }
+                            panel = packed;
+                            ldp = panelWidth;
+                        }
+                        int i = 0;
+                        for (; i + 4 <= m; i += 4)
+                        {
+                            Kernel4x3(pa + (long)i * k, k, panel, ldp, pc + (long)i * n + j, n, k);
+                        }
+                        for (; i < m; i++)
+                        {
+                            Kernel1x3(pa + (long)i * k, panel, ldp, pc + (long)i * n + j, k);
+                        }
+                    }
                 }
                 for (; j + w <= n; j += w)
                 {
-                    Kernel4x1(pa + (long)i * k, k, pb + j, n, pc + (long)i * n + j, n, k);
+                    int i = 0;
+                    for (; i + 4 <= m; i += 4)
+                    {
+                        Kernel4x1(pa + (long)i * k, k, pb + j, n, pc + (long)i * n + j, n, k);
+                    }
+                    for (; i < m; i++)
+                    {
+                        Kernel1x1(pa + (long)i * k, pb + j, n, pc + (long)i * n + j, k);
+                    }
                 }
                 for (; j < n; j++)
                 {
-                    for (int r = 0; r < 4; r++)
+                    for (int i = 0; i < m; i++)
                     {
-                        ScalarDot(pa + (long)(i + r) * k, pb + j, n, pc + (long)(i + r) * n + j, k);
+                        ScalarDot(pa + (long)i * k, pb + j, n, pc + (long)i * n + j, k);
                     }
                 }
             }
-            for (; i < m; i++)
+            finally
             {
-                int j = 0;
-                for (; j + 3 * w <= n; j += 3 * w)
+                if (rented is not null)
                 {
-                    Kernel1x3(pa + (long)i * k, pb + j, n, pc + (long)i * n + j, k);
-                }
-                for (; j + w <= n; j += w)
-                {
-                    Kernel1x1(pa + (long)i * k, pb + j, n, pc + (long)i * n + j, k);
-                }
-                for (; j < n; j++)
-                {
-                    ScalarDot(pa + (long)i * k, pb + j, n, pc + (long)i * n + j, k);
+                    System.Buffers.ArrayPool<float>.Shared.Return(rented);
                 }
             }
         }

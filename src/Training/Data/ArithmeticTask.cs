@@ -11,15 +11,17 @@ namespace QuantRuntime.Training.Data;
 /// </summary>
 /// <remarks>
 /// <para>A completion is <c>&lt;think&gt;WORKING&lt;/think&gt;ANSWER</c> (then end of sequence); in
-/// <see cref="ThoughtMode.Direct"/> the working is empty. The working is built so each step is a
+/// <see cref="ThoughtMode.Direct"/> the working is empty. The working starts with a newline, so the
+/// first token after <c>&lt;think&gt;</c> tells the two modes apart, and is built so each step is a
 /// local look-up for a small transformer:</para>
 /// <list type="number">
 /// <item>The operands are restated zero-padded to a common width with a place label before each
 /// digit (<c>a</c> = ones, <c>b</c> = tens, ... <c>e</c> = ten-thousands), highest place first:
 /// <c>e4d8c2b1a3+e0d3c7b9a7</c>. Later steps find a digit by its label instead of by counting.</item>
 /// <item>Subtraction compares the operands from the highest place down until they differ
-/// (<c>e4=4d8=8c2&lt;3</c>); when the first is smaller the operands are restated swapped after a
-/// minus sign (<c>-e...-e...</c>) and the answer is negative.</item>
+/// (<c>e4-4=d8-8=c2-3&lt;</c>: label, the two digits, their relation); when the first is smaller
+/// the operands are restated swapped after a minus sign (<c>-e...-e...</c>) and the answer is
+/// negative.</item>
 /// <item>One fixed-width line per place, ones first: label, the two digits, the carry (or borrow)
 /// coming in, then two result digits, the carry (or borrow) going out and the digit of the result:
 /// <c>b1+9+1=11</c>, <c>a3-7-0=16</c> (3 - 7 borrows: 13 - 7 = 6, borrow 1), <c>b7*6+1=43</c>.</item>
@@ -87,7 +89,9 @@ public static class ArithmeticTask
         {
             return string.Empty;
         }
-        var text = new StringBuilder(160);
+        // A newline opens the working: after <think> the model chooses between "\n" (working, most
+        // of the training data) and "</think>" (direct), so greedy decoding always works it out.
+        var text = new StringBuilder(160).Append('\n');
         switch (problem.Operation)
         {
             case ArithmeticOperation.Add:
@@ -280,7 +284,9 @@ public static class ArithmeticTask
         for (int place = width - 1; place >= 0; place--)
         {
             int x = Digit(a, place), y = Digit(b, place);
-            text.Append(PlaceLabels[place]).Append((char)('0' + x)).Append(x < y ? '<' : x > y ? '>' : '=').Append((char)('0' + y));
+            // Label, first digit, '-', second digit, relation: the '-' cues the look-up of the second
+            // operand's digit as in the column lines, and the relation follows both digits.
+            text.Append(PlaceLabels[place]).Append((char)('0' + x)).Append('-').Append((char)('0' + y)).Append(x < y ? '<' : x > y ? '>' : '=');
             if (x != y)
             {
                 break;

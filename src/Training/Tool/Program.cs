@@ -1,20 +1,22 @@
 using QuantRuntime.Training;
-using QuantRuntime.Training.Data;
 
-if (args.Length > 0 && args[0] == "samples")
+// quant-train: the training library's command line until `quant train` is wired.
+//   train ...   train a model (TrainCommandRunner.TrainUsage)
+//   eval ...    held-out accuracy in each mode (TrainCommandRunner.EvalUsage)
+//   samples     worked examples and token counts
+//   analyze MODEL N   where greedy chains of thought go wrong
+//   bench       timings of the trainer's kernels
+switch (args.FirstOrDefault())
 {
-    foreach (var p in new[] { new ArithmeticProblem(48213, ArithmeticOperation.Add, 3797), new ArithmeticProblem(5120, ArithmeticOperation.Subtract, 877),
-        new ArithmeticProblem(877, ArithmeticOperation.Subtract, 5120), new ArithmeticProblem(48213, ArithmeticOperation.Subtract, 48219), new ArithmeticProblem(372, ArithmeticOperation.Multiply, 6) })
-    {
-        Console.WriteLine(ArithmeticTask.Format(p));
-        var e = ExampleEncoder.Encode(p, ThoughtMode.ChainOfThought);
-        Console.WriteLine($"-- {e.Tokens.Length} tokens, loss from {e.LossStart}: {string.Join(' ', e.Tokens)}");
-        Console.WriteLine(ArithmeticTask.Format(p, ThoughtMode.Direct));
-    }
-    var sampler = new ArithmeticProblemSampler(1);
-    int max = 0; long sum = 0; int n = 20000;
-    for (int i = 0; i < n; i++) { var e = ExampleEncoder.Encode(sampler.Next(), ThoughtMode.ChainOfThought); max = Math.Max(max, e.Tokens.Length); sum += e.Tokens.Length; }
-    Console.WriteLine($"max {max} mean {(double)sum / n:F1}");
-    return 0;
+    case "samples":
+        Samples.Run();
+        return 0;
+    case "analyze" when args.Length == 3:
+        Analyze.Run(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), threads: 2);
+        return 0;
+    case "bench":
+        Bench.Run();
+        return 0;
+    default:
+        return TrainCommandRunner.Run(args, Console.Out, Console.Error);
 }
-return TrainCommandRunner.Run(args, Console.Out, Console.Error);

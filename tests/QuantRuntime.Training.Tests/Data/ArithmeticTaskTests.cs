@@ -9,11 +9,11 @@ public sealed partial class ArithmeticTaskTests
     [Fact]
     public void ExamplesReadAsDocumented()
     {
-        Assert.Equal("What is 48213 + 3797?<think>e4d8c2b1a3+e0d3c7b9a7\na3+7+0=10\nb1+9+1=11\nc2+7+1=10\nd8+3+1=12\ne4+0+1=05\n</think>52010",
+        Assert.Equal("What is 48213 + 3797?<think>\ne4d8c2b1a3+e0d3c7b9a7\na3+7+0=10\nb1+9+1=11\nc2+7+1=10\nd8+3+1=12\ne4+0+1=05\n</think>52010",
             ArithmeticTask.Format(new(48213, ArithmeticOperation.Add, 3797)));
-        Assert.Equal("What is 877 - 5120?<think>d0c8b7a7-d5c1b2a0\nd0<5\n-d5c1b2a0-d0c8b7a7\na0-7-0=13\nb2-7-1=14\nc1-8-1=12\nd5-0-1=04\n</think>-4243",
+        Assert.Equal("What is 877 - 5120?<think>\nd0c8b7a7-d5c1b2a0\nd0-5<\n-d5c1b2a0-d0c8b7a7\na0-7-0=13\nb2-7-1=14\nc1-8-1=12\nd5-0-1=04\n</think>-4243",
             ArithmeticTask.Format(new(877, ArithmeticOperation.Subtract, 5120)));
-        Assert.Equal("What is 372 * 6?<think>c3b7a2*6\na2*6+0=12\nb7*6+1=43\nc3*6+4=22\n</think>2232",
+        Assert.Equal("What is 372 * 6?<think>\nc3b7a2*6\na2*6+0=12\nb7*6+1=43\nc3*6+4=22\n</think>2232",
             ArithmeticTask.Format(new(372, ArithmeticOperation.Multiply, 6)));
         Assert.Equal("What is 372 * 6?<think></think>2232", ArithmeticTask.Format(new(372, ArithmeticOperation.Multiply, 6), ThoughtMode.Direct));
     }
