@@ -53,6 +53,12 @@ public sealed class LanguageModel : IDisposable
                     $"tokenizer has {tokenizer.VocabularySize} tokens but the model's vocabulary is {file.Config.VocabularySize}");
             }
             backend = BackendFactory.Create(options.Device, options.Threads);
+            if (options.Device == ComputeDevice.Auto && file.Weights.Named().Any(t => !backend.Supports(t.Tensor.Type)))
+            {
+                // Auto means "best that works": a GPU backend without kernels for a type gives way to the CPU.
+                backend.Dispose();
+                backend = BackendFactory.Create(ComputeDevice.Cpu, options.Threads);
+            }
             var transformer = TransformerModel.Create(file.Config, file.Weights, backend);
             return new LanguageModel(file, tokenizer, backend, transformer);
         }

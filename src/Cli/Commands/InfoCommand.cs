@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using QuantRuntime.Cli.Hosting;
+using QuantRuntime.Inference;
 using QuantRuntime.Kernels.Tensors;
 using QuantRuntime.Models;
 
@@ -13,20 +14,33 @@ internal static class InfoCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
+        model.Required = false;
+        var devices = new Option<bool>("--devices") { Description = "List the compute devices visible here, and why any is skipped" };
         var json = CommonOptions.Json();
         var command = new Command("info", """
-            Print a model's architecture, hyperparameters, tensor types and counts, file size and tokenizer.
-            Example:
+            Print a model's architecture, hyperparameters, tensor types and counts, file size and tokenizer;
+            or, with --devices, the compute devices.
+            Examples:
               quant info -m model.gguf --json
+              quant info --devices
             """)
         {
-            model, json,
+            model, devices, json,
         };
         command.SetAction(parse =>
         {
-            string path = parse.GetRequiredValue(model);
+            string? path = parse.GetValue(model);
             try
             {
+                if (parse.GetValue(devices))
+                {
+                    PrintDevices(parse.GetValue(json));
+                    return ExitCodes.Success;
+                }
+                if (path is null)
+                {
+                    throw new UsageException("give --model FILE (or --devices)");
+                }
                 using var file = ModelFile.Open(path);
                 var summary = ModelSummary.Of(file);
                 if (parse.GetValue(json))
@@ -45,6 +59,29 @@ internal static class InfoCommand
             }
         });
         return command;
+    }
+
+    private static void PrintDevices(bool json)
+    {
+        var (entries, notes) = BackendFactory.Describe();
+        if (json)
+        {
+            var array = new JsonArray();
+            foreach (var d in entries)
+            {
+                array.Add(new JsonObject { ["device"] = d.Device, ["name"] = d.Name, ["usable"] = d.Usable, ["details"] = d.Details, ["skip_reason"] = d.SkipReason });
+            }
+            JsonOutput.Print(new JsonObject { ["devices"] = array, ["notes"] = new JsonArray([.. notes.Select(n => (JsonNode?)JsonValue.Create(n))]) });
+            return;
+        }
+        foreach (var d in entries)
+        {
+            Console.Out.WriteLine(d.Usable ? $"{d.Device,-10} {d.Name}: {d.Details}" : $"{d.Device,-10} {d.Name}: skipped, {d.SkipReason}");
+        }
+        foreach (string note in notes)
+        {
+            Console.Out.WriteLine($"note: {note}");
+        }
     }
 
     private static JsonObject ToJson(ModelSummary s)

@@ -19,8 +19,18 @@ internal static class CommonOptions
 
     public static Option<ComputeDevice> Device() => new("--device")
     {
-        Description = "Where to compute: auto, cpu or reference",
+        Description = $"Where to compute: {ComputeDeviceNames.All} (auto: CUDA if present, else the SIMD CPU backend)",
         DefaultValueFactory = _ => ComputeDevice.Auto,
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "auto";
+            if (ComputeDeviceNames.TryParse(text, out var device))
+            {
+                return device;
+            }
+            result.AddError($"--device: '{text}' is not one of {ComputeDeviceNames.All}");
+            return default;
+        },
     };
 
     public static Option<int> Threads() => new("--threads", "-t")

@@ -25,4 +25,26 @@ public static class BackendFactory
             _ => throw new ArgumentOutOfRangeException(nameof(device), $"unknown device {device}"),
         };
     }
+
+    /// <summary>Every device this machine offers, usable or not, and notes on kinds with none visible.</summary>
+    public static (IReadOnlyList<DeviceEntry> Devices, IReadOnlyList<string> Notes) Describe()
+    {
+        var devices = new List<DeviceEntry>
+        {
+            new("cpu", "SIMD CPU backend", $"{Environment.ProcessorCount} threads by default, kernels: {CpuKernelLevels.Best}", null),
+            new("reference", "scalar reference backend", "the executable specification: float64 sums, slow", null),
+        };
+        var listing = IlgpuDevices.Describe();
+        foreach (var d in listing.Devices)
+        {
+            string device = d.Kind switch
+            {
+                IlgpuDeviceKind.Cuda => "cuda",
+                IlgpuDeviceKind.OpenCL => "opencl",
+                _ => "ilgpu-cpu",
+            };
+            devices.Add(new DeviceEntry(device, d.Name, d.Details, d.SkipReason));
+        }
+        return (devices, listing.Notes);
+    }
 }
