@@ -27,6 +27,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
     private readonly RopeTables _rope = new();
     private readonly float[]?[] _workerScratch;
     private byte[] _activations = [];
+    private float[] _permuted = [];
     private readonly MatMulWork _matMul;
     private readonly QuantizeWork _quantize;
     private readonly AttentionWork _attention;
@@ -181,6 +182,24 @@ public sealed unsafe class CpuBackend : IComputeBackend
                     _pool.Execute(_quantize, rows);
                 }
             }
+            float* permuted = null;
+            if (w.Type == TensorType.F16 && Level == CpuKernelLevel.Avx512)
+            {
+                // The F16 kernel reads activations in its unpacking order (see FloatMatMul.TileF16Avx512).
+                long needed = (long)rows * w.Columns + 16;
+                if (_permuted.Length < needed)
+                {
+                    _permuted = GC.AllocateUninitializedArray<float>(checked((int)needed), pinned: true);
+                }
+                fixed (float* pp = _permuted)
+                {
+                    permuted = (float*)(((nint)pp + 63) & ~(nint)63);
+                }
+                for (int r = 0; r < rows; r++)
+                {
+                    FloatMatMul.PermuteForF16(x.Pointer + (long)r * w.Columns, permuted + (long)r * w.Columns, w.Columns);
+                }
+            }
             if (kind == MatMulKind.Decoded)
             {
                 EnsureScratch(4 * w.Columns);
@@ -194,9 +213,10 @@ public sealed unsafe class CpuBackend : IComputeBackend
             int chunkRows = rows == 1
                 ? Math.Clamp((w.Rows / (Threads * 8) + 3) & ~3, GemvChunkRows, 256)
                 : GemmChunkRows;
-            _matMul.Set(w, kind, x.Pointer, y.Pointer, rows, act, actStride, chunkRows);
+            _matMul.Set(w, kind, x.Pointer, y.Pointer, rows, act, actStride, chunkRows, permuted);
             _pool.Execute(_matMul, (w.Rows + chunkRows - 1) / chunkRows);
             GC.KeepAlive(_activations);
+            GC.KeepAlive(_permuted);
         }
     }
 
@@ -427,8 +447,11 @@ public sealed unsafe class CpuBackend : IComputeBackend
             _ => throw new NotSupportedException($"{type} has no integer kernel"),
         };
 
-        public void Set(CpuWeight w, MatMulKind kind, float* x, float* y, int rows, byte* act, int actStride, int chunkRows)
+        private float* _permuted;
+
+        public void Set(CpuWeight w, MatMulKind kind, float* x, float* y, int rows, byte* act, int actStride, int chunkRows, float* permuted)
         {
+            _permuted = permuted;
             _w = w;
             _kind = kind;
             _x = x;
@@ -588,6 +611,20 @@ public sealed unsafe class CpuBackend : IComputeBackend
                 byte* next = r0 + 4L * rowBytes;
                 int nextBytes = 4 * rowBytes;
                 int a = 0;
+                if (typeof(TF) == typeof(F16Row) && typeof(TV) == typeof(Vector512<float>) && _permuted != null)
+                {
+                    for (; a + 4 <= _rows; a += 4, nextBytes = 0)
+                    {
+                        FloatMatMul.TileF16Avx512<C4>(r0, r1, r2, r3, valid, k, _x + (long)a * k, _permuted + (long)a * k, y + (long)a * n, n, next, nextBytes);
+                    }
+                    switch (_rows - a)
+                    {
+                        case 3: FloatMatMul.TileF16Avx512<C3>(r0, r1, r2, r3, valid, k, _x + (long)a * k, _permuted + (long)a * k, y + (long)a * n, n, next, nextBytes); break;
+                        case 2: FloatMatMul.TileF16Avx512<C2>(r0, r1, r2, r3, valid, k, _x + (long)a * k, _permuted + (long)a * k, y + (long)a * n, n, next, nextBytes); break;
+                        case 1: FloatMatMul.TileF16Avx512<C1>(r0, r1, r2, r3, valid, k, _x + (long)a * k, _permuted + (long)a * k, y + (long)a * n, n, next, nextBytes); break;
+                    }
+                    continue;
+                }
                 for (; a + 4 <= _rows; a += 4, nextBytes = 0)
                 {
                     FloatMatMul.Tile<TV, TO, TF, C4>(r0, r1, r2, r3, valid, k, _x + (long)a * k, y + (long)a * n, n, next, nextBytes);

@@ -77,6 +77,38 @@ public sealed class CpuMatMulTests
         }
     }
 
+    /// <summary>F16 infinities and NaN propagate as in the reference (the fast widening takes an exact detour for them).</summary>
+    [Theory]
+    [MemberData(nameof(AllLevels))]
+    public void F16Infinities_AndNaN_PropagateLikeTheReference(CpuKernelLevel level)
+    {
+        const int n = 9, k = 96;
+        var tensor = Weights(TensorType.F16, n, k, seed: 3);
+        var bytes = tensor.Data.ToArray();
+        void Put(int row, int column, Half value) =>
+            System.Buffers.Binary.BinaryPrimitives.WriteHalfLittleEndian(bytes.AsSpan((row * k + column) * 2), value);
+        Put(1, 5, Half.PositiveInfinity);
+        Put(2, 40, Half.NegativeInfinity);
+        Put(3, 70, Half.NaN);
+        Put(5, 95, Half.PositiveInfinity);
+        tensor = new HostTensor(TensorType.F16, n, k, bytes);
+        var x = Activations(3 * k, seed: 4);
+        using var cpu = new CpuBackend(2, level);
+        var actual = MatMul(cpu, tensor, x, 3);
+        var expected = MatMul(new ReferenceBackend(), tensor, x, 3);
+        for (int i = 0; i < actual.Length; i++)
+        {
+            if (float.IsNaN(expected[i]) || float.IsInfinity(expected[i]))
+            {
+                Assert.True(expected[i].Equals(actual[i]), $"{level} y[{i}] = {actual[i]}, reference {expected[i]}");
+            }
+            else
+            {
+                Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"{level} y[{i}] = {actual[i]}, reference {expected[i]}");
+            }
+        }
+    }
+
     private static void CheckFloatOrQuantized(CpuKernelLevel level, TensorType type, int n, int k, int rows, int threads)
     {
         if (CpuBackend.QuantizesActivations(type))
