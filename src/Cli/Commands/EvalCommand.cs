@@ -292,7 +292,7 @@ internal static class EvalCommand
             var b = report.Base;
             var text = new StringBuilder();
             text.AppendLine(string.Create(Invariant,
-                $"{request.Model}: {streamTokens} tokens, {Windows.Windows.Count} windows of {Windows.ContextLength} (first token {(Windows.Bos is { } id ? $"BOS {id}" : "as given")}), scoring the {(Windows.Scoring == ScoredPositions.All ? "whole window" : "second half")}: {Windows.ScoredTokens} tokens"));
+                $"{request.Model}: {streamTokens} tokens, {Windows.Windows.Count} window{(Windows.Windows.Count == 1 ? "" : "s")} of {Windows.ContextLength} (first token {(Windows.Bos is { } id ? $"BOS {id}" : "as given")}), scoring the {(Windows.Scoring == ScoredPositions.All ? "whole window" : "second half")}: {Windows.ScoredTokens} tokens"));
             text.AppendLine(string.Create(Invariant,
                 $"quantized in memory: method {MethodName(request.Method)}, output head {HeadName(request.OutputHead)}{(request.CalibrationPath is null ? "" : $", calibration {request.CalibrationPath}")}; KLD = KL(base ‖ scheme) in nats; errors are ± one standard error"));
             text.AppendLine();
