@@ -25,6 +25,8 @@ internal unsafe interface IVec<TV> where TV : struct
     static abstract TV Exp(TV a);
     static abstract float Sum(TV a);
     static abstract float MaxAcross(TV a);
+    /// <summary>The four horizontal sums of <paramref name="a"/>..<paramref name="d"/>, written to <paramref name="sums"/>[0..3] (a fixed order of additions).</summary>
+    static abstract void Sum4(TV a, TV b, TV c, TV d, float* sums);
     /// <summary>Widens <see cref="Count"/> little-endian binary16 values, exactly (subnormals, infinities, NaN).</summary>
     static abstract TV LoadHalf(ushort* p);
     /// <summary>Widens <see cref="Count"/> bfloat16 values (exact).</summary>
@@ -133,6 +135,9 @@ internal unsafe struct V512 : IVec<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> a) => V256.Sum(a.GetLower() + a.GetUpper());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Vector512<float> a) => V256.MaxAcross(Vector256.Max(a.GetLower(), a.GetUpper()));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d, float* sums) =>
+        V256.Sum4(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper(), c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper(), sums);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> LoadHalf(ushort* p) => HalfBits.ToSingle(Vector512.WidenLower(Vector256.Load(p).ToVector512Unsafe()));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> LoadBFloat16(ushort* p) => (Vector512.WidenLower(Vector256.Load(p).ToVector512Unsafe()) << 16).AsSingle();
@@ -157,6 +162,22 @@ internal unsafe struct V256 : IVec<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Exp(Vector256<float> a) => Vector256.Exp(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> a) => V128.Sum(a.GetLower() + a.GetUpper());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Vector256<float> a) => V128.MaxAcross(Vector128.Max(a.GetLower(), a.GetUpper()));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Sum4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d, float* sums)
+    {
+        if (System.Runtime.Intrinsics.X86.Avx.IsSupported)
+        {
+            // [a01 a23 b01 b23 | a45 a67 b45 b67], then [a0123 b0123 c0123 d0123 | a4567 ...]
+            var ab = System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(a, b);
+            var cd = System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(c, d);
+            var abcd = System.Runtime.Intrinsics.X86.Avx.HorizontalAdd(ab, cd);
+            (abcd.GetLower() + abcd.GetUpper()).Store(sums);
+        }
+        else
+        {
+            V128.Sum4(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper(), c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper(), sums);
+        }
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> LoadHalf(ushort* p) => HalfBits.ToSingle(Vector256.WidenLower(Vector128.Load(p).ToVector256Unsafe()));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -184,6 +205,23 @@ internal unsafe struct V128 : IVec<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector128<float> a) => MathF.Max(MathF.Max(a.GetElement(0), a.GetElement(1)), MathF.Max(a.GetElement(2), a.GetElement(3)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Sum4(Vector128<float> a, Vector128<float> b, Vector128<float> c, Vector128<float> d, float* sums)
+    {
+        if (System.Runtime.Intrinsics.X86.Sse3.IsSupported)
+        {
+            var ab = System.Runtime.Intrinsics.X86.Sse3.HorizontalAdd(a, b);
+            var cd = System.Runtime.Intrinsics.X86.Sse3.HorizontalAdd(c, d);
+            System.Runtime.Intrinsics.X86.Sse3.HorizontalAdd(ab, cd).Store(sums);
+        }
+        else
+        {
+            sums[0] = Sum(a);
+            sums[1] = Sum(b);
+            sums[2] = Sum(c);
+            sums[3] = Sum(d);
+        }
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> LoadHalf(ushort* p) => HalfBits.ToSingle(Vector128.WidenLower(Vector128.CreateScalar(*(ulong*)p).AsUInt16()));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> LoadBFloat16(ushort* p) => (Vector128.WidenLower(Vector128.CreateScalar(*(ulong*)p).AsUInt16()) << 16).AsSingle();
@@ -208,6 +246,14 @@ internal unsafe struct S1 : IVec<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Exp(float a) => MathF.Exp(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(float a) => a;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(float a) => a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Sum4(float a, float b, float c, float d, float* sums)
+    {
+        sums[0] = a;
+        sums[1] = b;
+        sums[2] = c;
+        sums[3] = d;
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float LoadHalf(ushort* p) => HalfBits.ToSingle(*p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float LoadBFloat16(ushort* p) => BitConverter.UInt32BitsToSingle((uint)*p << 16);
     public static float SwapPairs(float a) => throw new NotSupportedException("a one-lane vector has no pairs");
