@@ -94,6 +94,39 @@ public sealed class EvalCommandTests(ITestOutputHelper output)
         Assert.Contains(lines, l => l.StartsWith("q4_0 ", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Text_IsTokenizedWithTheModelsTokenizer_AndEveryWindowStartsWithBos()
+    {
+        using var temp = new TempDirectory();
+        // A model carrying a SentencePiece tokenizer: the vocabulary-only GGUF's metadata, carried over by the model writer.
+        string vocabularyPath = temp.File("vocabulary.gguf");
+        var vocabulary = Tokenization.SyntheticVocabularies.SentencePiece();
+        Tokenization.SyntheticVocabularies.WriteGguf(vocabularyPath, vocabulary, "llama", pre: null);
+        var config = EvaluationTestModel.Config with { VocabularySize = vocabulary.Tokens.Length };
+        string model = temp.File("with-tokenizer.gguf");
+        using (var source = GgufFile.Open(vocabularyPath))
+        {
+            GgufModelWriter.Build(config, Models.SyntheticWeights.Create(config, seed: 2), source.Metadata, "with-tokenizer").Save(model);
+        }
+        string text = temp.File("eval.txt");
+        File.WriteAllText(text, Tokenization.TrainingText.English);
+        int expectedTokens;
+        using (var file = Models.ModelFile.Open(model))
+        {
+            var tokenizer = QuantRuntime.Tokenization.ModelTokenizer.FromGguf(file.Gguf!.Metadata)!;
+            Assert.True(tokenizer.AddBos);
+            expectedTokens = tokenizer.Encode(Tokenization.TrainingText.English, addSpecialTokens: true, parseSpecialTokens: false).Count;
+        }
+        var result = QuantCli.Run("eval", "-m", model, "--text", text, "--schemes", "q8_0", "--ctx", "64", "--chunks", "3", "--json");
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        using var json = JsonDocument.Parse(result.StandardOutput);
+        var evaluation = json.RootElement.GetProperty("evaluation");
+        Assert.Equal("text", evaluation.GetProperty("source").GetString());
+        Assert.Equal(expectedTokens, evaluation.GetProperty("stream_tokens").GetInt32());
+        Assert.Equal(Math.Min(3, expectedTokens / 64), evaluation.GetProperty("windows").GetInt32());
+        Assert.Equal(1, evaluation.GetProperty("bos").GetInt32());
+    }
+
     [Theory]
     [InlineData("--schemes q8_0", "exactly one of --text FILE or --ids FILE")]
     [InlineData("--ids {ids} --text {ids} --schemes q8_0", "exactly one of --text FILE or --ids FILE")]
