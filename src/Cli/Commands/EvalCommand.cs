@@ -173,7 +173,7 @@ internal static class EvalCommand
         }
         var report = ProgressDisplay.Run($"eval {Path.GetFileName(request.Model)}", evaluator.ProgressSteps(request.Schemes), request.Json, progress =>
             evaluator.Run(request.Schemes, new ProgressAdapter(progress, logFinished: !bar && !request.Json, request.Schemes.Count), cancellation));
-        var summary = new Summary(request, file, tokens.Count, report, clock.Elapsed.TotalSeconds);
+        var summary = new Summary(request, file, tokens.Count, report, evaluator.BackendName, clock.Elapsed.TotalSeconds);
         if (request.Json)
         {
             JsonOutput.Print(summary.ToJson());
@@ -281,7 +281,7 @@ internal static class EvalCommand
     }
 
     /// <summary>The report as text, JSON and CSV.</summary>
-    private sealed class Summary(Request request, ModelFile file, int streamTokens, EvaluationReport report, double seconds)
+    private sealed class Summary(Request request, ModelFile file, int streamTokens, EvaluationReport report, string backend, double seconds)
     {
         private EvaluationWindows Windows => report.Windows;
 
@@ -294,7 +294,7 @@ internal static class EvalCommand
             text.AppendLine(string.Create(Invariant,
                 $"{request.Model}: {streamTokens} tokens, {Windows.Windows.Count} window{(Windows.Windows.Count == 1 ? "" : "s")} of {Windows.ContextLength} (first token {(Windows.Bos is { } id ? $"BOS {id}" : "as given")}), scoring the {(Windows.Scoring == ScoredPositions.All ? "whole window" : "second half")}: {Windows.ScoredTokens} tokens"));
             text.AppendLine(string.Create(Invariant,
-                $"quantized in memory: method {MethodName(request.Method)}, output head {HeadName(request.OutputHead)}{(request.CalibrationPath is null ? "" : $", calibration {request.CalibrationPath}")}; KLD = KL(base ‖ scheme) in nats; errors are ± one standard error"));
+                $"quantized in memory: method {MethodName(request.Method)}, output head {HeadName(request.OutputHead)}{(request.CalibrationPath is null ? "" : $", calibration {request.CalibrationPath}")}; backend {backend}; KLD = KL(base ‖ scheme) in nats; errors are ± one standard error"));
             text.AppendLine();
             string[] header = ["model", "bits/w", "size MiB", "PPL", "PPL ratio", "ΔPPL", "KLD mean", "KLD median", "KLD p99", "KLD max", "same top %", "mean Δp %", "RMS Δp %"];
             var rows = new List<string[]>
@@ -409,6 +409,7 @@ internal static class EvalCommand
                     ["method"] = MethodName(request.Method),
                     ["keep_output"] = HeadName(request.OutputHead),
                     ["calibration"] = request.CalibrationPath,
+                    ["backend"] = backend,
                     ["kl_direction"] = "KL(base || scheme), nats",
                     ["errors"] = "one standard error",
                 },

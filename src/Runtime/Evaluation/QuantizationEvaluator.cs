@@ -88,6 +88,13 @@ public sealed class QuantizationEvaluator : IDisposable
     /// <summary>The windows and the scored positions.</summary>
     public EvaluationWindows Windows { get; }
 
+    /// <summary>
+    /// The compute backend every model runs on (<c>cpu</c>, <c>reference</c>, ...). It is part of the result:
+    /// the CPU kernels round activations to 8 bits per block before quantized matrix products (as llama.cpp
+    /// does), the reference backend multiplies float32 activations, so the same scheme loses a little more on the CPU.
+    /// </summary>
+    public string BackendName => _backend.Name;
+
     /// <summary>Bytes of base-model logits kept for the comparisons.</summary>
     public long StoredLogitBytes => _store.TotalBytes;
 
