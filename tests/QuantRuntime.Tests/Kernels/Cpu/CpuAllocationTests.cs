@@ -29,6 +29,11 @@ public sealed class CpuAllocationTests
         using var keys = cpu.Allocate(context * kvHeads * headDim);
         using var values = cpu.Allocate(context * kvHeads * headDim);
         using var attention = cpu.Allocate(heads * headDim);
+        const int batch = 17;
+        using var batchIn = cpu.Allocate(batch * dim);
+        using var batchOut = cpu.Allocate(batch * hidden);
+        using var batchAttention = cpu.Allocate(2 * heads * headDim);
+        cpu.Write(Activations(batch * dim, 6), batchIn);
         cpu.Write(Activations(dim, 2), x);
         cpu.Write(Activations(context * kvHeads * headDim, 3), keys);
         cpu.Write(Activations(context * kvHeads * headDim, 4), values);
@@ -45,6 +50,15 @@ public sealed class CpuAllocationTests
             cpu.Attention(q, keys, values, attention, new AttentionShape(1, position, heads, kvHeads, headDim));
             cpu.SwiGlu(wide, wide, wide2, hidden);
             cpu.Add(x, normed, dim);
+            if (position % 8 == 0)
+            {
+                // A prefill-sized chunk too (GEMM path: unpacked tiles, F16 permutation).
+                foreach (var w in weights)
+                {
+                    cpu.MatMul(w, batchIn, batchOut, batch);
+                }
+                cpu.Attention(batchOut, keys, values, batchAttention, new AttentionShape(2, position, heads, kvHeads, headDim));
+            }
         }
 
         // Warm-up: enough steps for tiered compilation to settle (re-JIT on a running thread may
