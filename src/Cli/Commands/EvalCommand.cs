@@ -576,9 +576,10 @@ internal static class EvalPlot
     public const int Width = 1400;
     public const int Height = 600;
 
-    // Estimated data area of one panel in pixels (panel minus axes, labels and title), for placing labels.
-    private const double AreaWidth = Width / 2.0 - 110;
-    private const double AreaHeight = Height - 110;
+    // Each panel is Width/2 x Height with fixed margins, so data coordinates map to known pixels (for placing labels).
+    private const float PadLeft = 80, PadRight = 20, PadTop = 40, PadBottom = 56;
+    private const double AreaWidth = Width / 2.0 - PadLeft - PadRight;
+    private const double AreaHeight = Height - PadTop - PadBottom;
 
     public static void Save(string path, EvaluationReport report, string modelName)
     {
@@ -626,6 +627,7 @@ internal static class EvalPlot
         var zeros = new double[xs.Length];
         plot.Add.Plottable(new ScottPlot.Plottables.ErrorBar(xs, ys, zeros, zeros, below, above) { Color = ScottPlot.Colors.Gray });
         plot.Add.Markers(xs, ys, ScottPlot.MarkerShape.FilledCircle, 8, ScottPlot.Colors.C0);
+        plot.Layout.Fixed(new ScottPlot.PixelPadding(PadLeft, PadRight, PadBottom, PadTop));
         plot.Title(title, size: 14);
         plot.XLabel(xLabel, size: 13);
         plot.YLabel(yLabel, size: 14);
@@ -637,72 +639,69 @@ internal static class EvalPlot
         double ySpan = Math.Max(top - bottom, 1e-3);
         var limits = new ScottPlot.AxisLimits(left - 0.12 * xSpan, right + 0.3 * xSpan, bottom - 0.08 * ySpan, top + 0.08 * ySpan);
         plot.Axes.SetLimits(limits);
-        PlaceLabels(plot, xs, ys, below, above, names, limits);
+        PlaceLabels(plot, xs, ys, names, limits);
     }
 
     /// <summary>
-    /// Puts each scheme's name beside its point where it overlaps no other label or point (greedy, in
-    /// estimated pixels): right, then left, then further up or down; close points (two schemes at the
-    /// same size and accuracy) get their labels stacked.
+    /// Puts each scheme's name to the right of its point, then pushes apart (vertically, in pixels) any two
+    /// labels that would overlap, so schemes of the same size and similar accuracy get a readable stack of
+    /// names; a label moved off its point gets a thin leader line.
     /// </summary>
-    private static void PlaceLabels(ScottPlot.Plot plot, double[] xs, double[] ys, double[] below, double[] above, string[] names, ScottPlot.AxisLimits limits)
+    private static void PlaceLabels(ScottPlot.Plot plot, double[] xs, double[] ys, string[] names, ScottPlot.AxisLimits limits)
     {
-        const double CharWidth = 7.5, LabelHeight = 15, Gap = 7;
-        double ToPixelX(double x) => (x - limits.Left) / (limits.Right - limits.Left) * AreaWidth;
-        double ToPixelY(double y) => (limits.Top - y) / (limits.Top - limits.Bottom) * AreaHeight;
-        var occupied = new List<(double L, double T, double R, double B)>();
-        for (int i = 0; i < xs.Length; i++)
+        const double CharWidth = 7.5, LabelHeight = 17, Gap = 8;
+        int n = xs.Length;
+        double xScale = AreaWidth / (limits.Right - limits.Left), yScale = AreaHeight / (limits.Top - limits.Bottom);
+        var left = new double[n];
+        var right = new double[n];
+        var wanted = new double[n];
+        var placed = new double[n];
+        for (int i = 0; i < n; i++)
         {
-            double px = ToPixelX(xs[i]), py = ToPixelY(ys[i]);
-            occupied.Add((px - 5, py - 5, px + 5, py + 5));
+            left[i] = (xs[i] - limits.Left) * xScale + Gap;
+            right[i] = left[i] + names[i].Length * CharWidth;
+            wanted[i] = placed[i] = (limits.Top - ys[i]) * yScale;
         }
-        int points = occupied.Count;
-        for (int i = 0; i < xs.Length; i++)
+        // Relaxation: each overlapping pair moves apart by half the overlap; the upper one (then the first) goes up.
+        for (int iteration = 0; iteration < 500; iteration++)
         {
-            double px = ToPixelX(xs[i]);
-            occupied.Add((px - 3, ToPixelY(ys[i] + above[i]), px + 3, ToPixelY(ys[i] - below[i])));
-        }
-        static bool Overlaps((double L, double T, double R, double B) a, (double L, double T, double R, double B) b) =>
-            a.L < b.R && b.L < a.R && a.T < b.B && b.T < a.B;
-        foreach (int i in Enumerable.Range(0, xs.Length).OrderBy(i => xs[i]).ThenByDescending(i => ys[i]))
-        {
-            double px = ToPixelX(xs[i]), py = ToPixelY(ys[i]);
-            double width = names[i].Length * CharWidth + 4;
-            (double Dx, double Dy, bool Right) best = (Gap, 0, true);
-            double bestOverlap = double.MaxValue;
-            foreach (double shift in new[] { 0.0, -1, 1, -2, 2, -3, 3 })
+            bool moved = false;
+            for (int i = 0; i < n; i++)
             {
-                foreach (bool right in new[] { true, false })
+                for (int j = i + 1; j < n; j++)
                 {
-                    double dy = shift * (LabelHeight + 1);
-                    double l = right ? px + Gap : px - Gap - width;
-                    var box = (L: l, T: py + dy - LabelHeight / 2, R: l + width, B: py + dy + LabelHeight / 2);
-                    double overlap = occupied.Where((o, k) => k != i && k != points + i && Overlaps(box, o)).Sum(o => 1.0)
-                        + (box.L < 0 || box.R > AreaWidth || box.T < 0 || box.B > AreaHeight ? 0.5 : 0);
-                    if (overlap < bestOverlap)
+                    double dy = placed[j] - placed[i];
+                    if (left[i] >= right[j] || left[j] >= right[i] || Math.Abs(dy) >= LabelHeight)
                     {
-                        bestOverlap = overlap;
-                        best = (right ? Gap : -Gap, dy, right);
+                        continue;
                     }
-                }
-                if (bestOverlap == 0)
-                {
-                    break;
+                    bool iAbove = dy > 0 || (dy == 0 && wanted[i] <= wanted[j]);
+                    double push = (LabelHeight - Math.Abs(dy)) / 2 + 0.01;
+                    placed[i] += iAbove ? -push : push;
+                    placed[j] += iAbove ? push : -push;
+                    moved = true;
                 }
             }
-            double bl = best.Right ? px + Gap : px - Gap - width;
-            occupied.Add((bl, py + best.Dy - LabelHeight / 2, bl + width, py + best.Dy + LabelHeight / 2));
-            var label = plot.Add.Text(names[i], xs[i], ys[i]);
-            label.OffsetX = (float)best.Dx;
-            label.OffsetY = (float)best.Dy;
-            label.Alignment = best.Right ? ScottPlot.Alignment.MiddleLeft : ScottPlot.Alignment.MiddleRight;
+            for (int i = 0; i < n; i++)
+            {
+                placed[i] = Math.Clamp(placed[i], LabelHeight / 2, AreaHeight - LabelHeight / 2);
+            }
+            if (!moved)
+            {
+                break;
+            }
+        }
+        for (int i = 0; i < n; i++)
+        {
+            double anchorX = limits.Left + left[i] / xScale;
+            double anchorY = limits.Top - placed[i] / yScale;
+            var label = plot.Add.Text(names[i], anchorX, anchorY);
+            label.Alignment = ScottPlot.Alignment.MiddleLeft;
             label.LabelFontSize = 13;
             label.LabelFontColor = ScottPlot.Colors.Black;
-            if (best.Dy != 0)
+            if (Math.Abs(placed[i] - wanted[i]) > 3)
             {
-                // A label moved away from its point: a thin leader line says whose it is.
-                var leader = plot.Add.Line(xs[i], ys[i], xs[i] + (best.Right ? 1 : -1) * Gap / AreaWidth * (limits.Right - limits.Left),
-                    ys[i] - best.Dy / AreaHeight * (limits.Top - limits.Bottom));
+                var leader = plot.Add.Line(xs[i], ys[i], anchorX - 1 / xScale, anchorY);
                 leader.LineColor = ScottPlot.Colors.Gray;
                 leader.LineWidth = 1;
             }
