@@ -21,7 +21,7 @@ public sealed record EvalCommandOptions
     public int Samples { get; init; } = 5;
 
     /// <summary>Sampling temperature of the self-consistency chains.</summary>
-    public float Temperature { get; init; } = 0.7f;
+    public float Temperature { get; init; } = 0.5f;
 
     /// <summary>Problems evaluated at once.</summary>
     public int Threads { get; init; } = 2;

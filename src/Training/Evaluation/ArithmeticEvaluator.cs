@@ -19,7 +19,7 @@ public sealed class ArithmeticEvaluator(LanguageModel model, int threads = 1)
     public int MaxTokens { get; init; } = 160;
 
     /// <summary>Sampling temperature of the self-consistency chains.</summary>
-    public float Temperature { get; init; } = 0.7f;
+    public float Temperature { get; init; } = 0.5f;
 
     /// <summary>Base seed of the self-consistency chains (chain i of problem p uses a seed derived from both).</summary>
     public ulong Seed { get; init; } = 1234;
@@ -46,7 +46,7 @@ public sealed class ArithmeticEvaluator(LanguageModel model, int threads = 1)
                 var sampling = mode == EvaluationMode.SelfConsistency
                     ? new SamplingOptions(Temperature: Temperature, TopK: 0, TopP: 1, MinP: 0, Seed: Seed + (ulong)p * 1000003UL + (ulong)chain)
                     : SamplingOptions.Greedy;
-                var (text, count) = Complete(problem, mode == EvaluationMode.Direct, sampling, cancellationToken);
+                var (text, count) = Complete(problem, PrefixOf(mode), sampling, cancellationToken);
                 tokens += count;
                 if (chain == 0)
                 {
@@ -83,16 +83,29 @@ public sealed class ArithmeticEvaluator(LanguageModel model, int threads = 1)
     }
 
     /// <summary>
-    /// One completion of <paramref name="problem"/>: the text the model writes after the question
-    /// (for <paramref name="direct"/>, after the forced empty thought, which is included in front so
-    /// the text always reads <c>&lt;think&gt;…&lt;/think&gt;answer</c>), and the number of tokens generated.
+    /// What the evaluator puts after the question in <paramref name="mode"/>: nothing for greedy chain
+    /// of thought (the model opens its own thoughts), the empty thought for direct answers, and an
+    /// opened thought (<c>&lt;think&gt;</c> and the newline the working starts with) for sampled chains,
+    /// which would otherwise sometimes sample the direct mode instead of a chain of thought.
     /// </summary>
-    public (string Text, int Tokens) Complete(ArithmeticProblem problem, bool direct, SamplingOptions sampling, CancellationToken cancellationToken = default)
+    public static string PrefixOf(EvaluationMode mode) => mode switch
     {
-        string forced = direct ? ArithmeticTask.ThinkOpen + ArithmeticTask.ThinkClose : string.Empty;
+        EvaluationMode.Direct => ArithmeticTask.ThinkOpen + ArithmeticTask.ThinkClose,
+        EvaluationMode.SelfConsistency => ArithmeticTask.ThinkOpen + "\n",
+        _ => string.Empty,
+    };
+
+    /// <summary>
+    /// One completion of <paramref name="problem"/> after <paramref name="prefix"/>: the prefix and what
+    /// the model writes after it (so the text always reads <c>&lt;think&gt;…&lt;/think&gt;answer</c>), and
+    /// the number of tokens generated.
+    /// </summary>
+    public (string Text, int Tokens) Complete(ArithmeticProblem problem, string prefix, SamplingOptions sampling, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
         var request = new GenerationRequest
         {
-            Prompt = ArithmeticTask.Question(problem) + forced,
+            Prompt = ArithmeticTask.Question(problem) + prefix,
             MaxTokens = MaxTokens,
             Sampling = sampling,
         };
@@ -105,6 +118,6 @@ public sealed class ArithmeticEvaluator(LanguageModel model, int threads = 1)
         {
             throw new InvalidOperationException("the generator ended without a result");
         }
-        return (forced + (result.Text ?? string.Empty), result.GeneratedIds.Count);
+        return (prefix + (result.Text ?? string.Empty), result.GeneratedIds.Count);
     }
 }

@@ -9,6 +9,6 @@ public enum EvaluationMode
     /// <summary>Greedy decoding after a forced empty thought (<c>&lt;think&gt;&lt;/think&gt;</c>): the answer without working.</summary>
     Direct,
 
-    /// <summary>Several sampled chains of thought; the most frequent answer wins (ties: the one seen first).</summary>
+    /// <summary>Several sampled chains of thought (the thought opened for them); the most frequent answer wins (ties: the one seen first).</summary>
     SelfConsistency,
 }

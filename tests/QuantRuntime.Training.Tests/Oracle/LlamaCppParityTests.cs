@@ -60,7 +60,6 @@ public sealed class LlamaCppParityTests : IDisposable
     }
 
     [Fact]
-    [Trait("Category", "Slow")]
     public void ShippedModelGreedyOutputEqualsLlamaCppOn20Prompts()
     {
         string path = ShippedModel() ?? throw new InvalidOperationException("models/arith-reasoner.gguf is missing");
