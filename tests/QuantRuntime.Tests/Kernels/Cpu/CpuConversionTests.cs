@@ -16,6 +16,59 @@ public sealed unsafe class CpuConversionTests
         }
     }
 
+    /// <summary>The vector e^x is within 2 ulp of float64's over the whole float range, with IEEE limits and NaN.</summary>
+    [Fact]
+    public void FastExp_IsWithinTwoUlp()
+    {
+        var random = new Random(9);
+        var xs = new List<float> { 0f, -0f, 1f, -1f, 88.7f, 88.72f, 89f, 100f, -87.3f, -87.4f, -100f, -103.9f, -104f, -200f,
+            float.PositiveInfinity, float.NegativeInfinity, float.NaN, 1e-30f, -1e-30f };
+        for (int i = 0; i < 100000; i++)
+        {
+            xs.Add((float)(random.NextDouble() * 210 - 110));
+            xs.Add((float)(random.NextDouble() * 2 - 1));
+        }
+        while (xs.Count % 16 != 0)
+        {
+            xs.Add(0f);
+        }
+        var values = xs.ToArray();
+        var results = new float[values.Length];
+        for (int i = 0; i < values.Length; i += 16)
+        {
+            FastMath.Exp(Vector512.Create(values.AsSpan(i, 16))).CopyTo(results.AsSpan(i, 16));
+            for (int j = 0; j < 16; j += 8)
+            {
+                Assert.Equal(results.AsSpan(i + j, 8).ToArray(), ToArray(FastMath.Exp(Vector256.Create(values.AsSpan(i + j, 8)))));
+            }
+        }
+        for (int i = 0; i < values.Length; i++)
+        {
+            double expected = Math.Exp(values[i]);
+            float actual = results[i];
+            if (double.IsNaN(expected))
+            {
+                Assert.True(float.IsNaN(actual), $"exp({values[i]}) = {actual}");
+                continue;
+            }
+            float rounded = (float)expected;
+            if (float.IsInfinity(rounded) || rounded == 0 || !float.IsNormal(rounded))
+            {
+                Assert.True(actual == rounded || Math.Abs(actual - expected) <= 2 * float.Epsilon, $"exp({values[i]}) = {actual}, expected {rounded}");
+                continue;
+            }
+            double ulps = Math.Abs(actual - expected) / (MathF.BitIncrement(rounded) - rounded);
+            Assert.True(ulps <= 2, $"exp({values[i]:R}) = {actual:R}, expected {expected:R} ({ulps:F2} ulp)");
+        }
+    }
+
+    private static float[] ToArray(Vector256<float> v)
+    {
+        var a = new float[8];
+        v.CopyTo(a);
+        return a;
+    }
+
     [Fact]
     public void RoundToHalf_EqualsHalfConversion()
     {
