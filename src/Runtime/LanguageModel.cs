@@ -36,7 +36,7 @@ public sealed class LanguageModel : IDisposable
     /// <summary>The weights on the backend.</summary>
     public TransformerModel Transformer { get; }
 
-    /// <summary>Opens <paramref name="path"/> (GGUF or llama2.c) and places its weights on the device.</summary>
+    /// <summary>Opens <paramref name="path"/> (GGUF, llama2.c or a Hugging Face checkpoint folder) and places its weights on the device.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="Formats.ModelFormatException">The file is malformed or unsupported.</exception>
     public static LanguageModel Load(string path, LanguageModelOptions? options = null)
@@ -76,7 +76,8 @@ public sealed class LanguageModel : IDisposable
 
     private static ModelTokenizer? ReadTokenizer(ModelFile file)
     {
-        var metadata = file.Gguf?.Metadata;
+        // A Hugging Face checkpoint's Metadata holds its tokenizer.json converted to tokenizer.ggml.* keys.
+        var metadata = file.Metadata;
         if (metadata is null || metadata.GetBoolOrNull(PlaceholderVocabulary.MarkerKey) == true)
         {
             return null;

@@ -1,5 +1,6 @@
 using QuantRuntime.Formats;
 using QuantRuntime.Formats.Gguf;
+using QuantRuntime.Formats.HuggingFace;
 using QuantRuntime.Formats.Llama2c;
 using QuantRuntime.IO;
 
@@ -13,7 +14,8 @@ public sealed class ModelFile : IDisposable
 {
     private readonly IDisposable _owner;
 
-    private ModelFile(string path, ModelFileFormat format, long size, TransformerConfig config, TransformerWeights weights, GgufFile? gguf, IDisposable owner)
+    private ModelFile(string path, ModelFileFormat format, long size, TransformerConfig config, TransformerWeights weights, GgufFile? gguf, IDisposable owner,
+        HuggingFaceCheckpoint? huggingFace = null)
     {
         Path = path;
         Format = format;
@@ -21,6 +23,7 @@ public sealed class ModelFile : IDisposable
         Config = config;
         Weights = weights;
         Gguf = gguf;
+        HuggingFace = huggingFace;
         _owner = owner;
     }
 
@@ -42,14 +45,32 @@ public sealed class ModelFile : IDisposable
     /// <summary>The parsed GGUF file (metadata and tensor table), or null for other formats.</summary>
     public GgufFile? Gguf { get; }
 
-    /// <summary>Opens a GGUF or llama2.c checkpoint, recognised by its first bytes.</summary>
+    /// <summary>The opened Hugging Face checkpoint folder, or null for other formats.</summary>
+    public HuggingFaceCheckpoint? HuggingFace { get; }
+
+    /// <summary>
+    /// GGUF-style metadata whatever the format: a GGUF file's own, or for a Hugging Face checkpoint
+    /// what a conversion would write (<c>general.name</c>, <c>tokenizer.*</c> incl. the chat template);
+    /// null for llama2.c.
+    /// </summary>
+    public GgufMetadata? Metadata => Gguf?.Metadata ?? HuggingFace?.Metadata;
+
+    /// <summary>
+    /// Opens a GGUF or llama2.c checkpoint, recognised by its first bytes, or a Hugging Face
+    /// checkpoint folder (one with a config.json; see <see cref="HuggingFaceCheckpoint"/>).
+    /// </summary>
     /// <exception cref="FileNotFoundException">The path does not exist.</exception>
     /// <exception cref="ModelFormatException">The file is malformed or unsupported.</exception>
     public static ModelFile Open(string path)
     {
         if (Directory.Exists(path))
         {
-            throw new ModelFormatException($"'{path}' is a folder, not a model file");
+            if (!HuggingFaceCheckpoint.IsCheckpoint(path))
+            {
+                throw new ModelFormatException($"'{path}' is a folder, not a model file (nor a Hugging Face checkpoint: no config.json)");
+            }
+            var checkpoint = HuggingFaceCheckpoint.Open(path);
+            return new ModelFile(path, ModelFileFormat.HuggingFace, checkpoint.TotalBytes, checkpoint.Config, checkpoint.Weights, null, checkpoint, checkpoint);
         }
         if (!File.Exists(path))
         {

@@ -8,4 +8,7 @@ public enum ModelFileFormat
 
     /// <summary>llama2.c's legacy checkpoint (<c>.bin</c>).</summary>
     Llama2c,
+
+    /// <summary>A Hugging Face checkpoint folder (config.json, safetensors, tokenizer.json).</summary>
+    HuggingFace,
 }
