@@ -421,17 +421,11 @@ internal static unsafe class QuantMatMul
         {
             return;
         }
-        y[0] = V512.Sum(c00);
-        if (valid > 1) y[1] = V512.Sum(c01);
-        if (valid > 2) y[2] = V512.Sum(c02);
-        if (valid > 3) y[3] = V512.Sum(c03);
+        Store4(c00, c01, c02, c03, y, valid);
         if (TA.Value > 1)
         {
             y += yStride;
-            y[0] = V512.Sum(c10);
-            if (valid > 1) y[1] = V512.Sum(c11);
-            if (valid > 2) y[2] = V512.Sum(c12);
-            if (valid > 3) y[3] = V512.Sum(c13);
+            Store4(c10, c11, c12, c13, y, valid);
         }
     }
 
@@ -619,33 +613,41 @@ internal static unsafe class QuantMatMul
             }
         }
         float* o0 = y + 0 * yStride;
-        o0[0] = V512.Sum(c00);
-        if (valid > 1) o0[1] = V512.Sum(c01);
-        if (valid > 2) o0[2] = V512.Sum(c02);
-        if (valid > 3) o0[3] = V512.Sum(c03);
+        Store4(c00, c01, c02, c03, o0, valid);
         if (TA.Value > 1)
         {
             float* o1 = y + 1 * yStride;
-            o1[0] = V512.Sum(c10);
-            if (valid > 1) o1[1] = V512.Sum(c11);
-            if (valid > 2) o1[2] = V512.Sum(c12);
-            if (valid > 3) o1[3] = V512.Sum(c13);
+            Store4(c10, c11, c12, c13, o1, valid);
         }
         if (TA.Value > 2)
         {
             float* o2 = y + 2 * yStride;
-            o2[0] = V512.Sum(c20);
-            if (valid > 1) o2[1] = V512.Sum(c21);
-            if (valid > 2) o2[2] = V512.Sum(c22);
-            if (valid > 3) o2[3] = V512.Sum(c23);
+            Store4(c20, c21, c22, c23, o2, valid);
         }
         if (TA.Value > 3)
         {
             float* o3 = y + 3 * yStride;
-            o3[0] = V512.Sum(c30);
-            if (valid > 1) o3[1] = V512.Sum(c31);
-            if (valid > 2) o3[2] = V512.Sum(c32);
-            if (valid > 3) o3[3] = V512.Sum(c33);
+            Store4(c30, c31, c32, c33, o3, valid);
+        }
+    }
+
+    /// <summary>
+    /// Writes the horizontal sums of four accumulators (one reduction tree for the four, the same in
+    /// every kernel, so GEMV and GEMM results agree bit for bit) to y[0..valid-1].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d, float* y, int valid)
+    {
+        if (valid == 4)
+        {
+            V512.Sum4(a, b, c, d, y);
+            return;
+        }
+        float* sums = stackalloc float[4];
+        V512.Sum4(a, b, c, d, sums);
+        for (int i = 0; i < valid; i++)
+        {
+            y[i] = sums[i];
         }
     }
 
