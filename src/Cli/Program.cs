@@ -11,6 +11,7 @@ var root = new RootCommand("""
     LogitsCommand.Create(),
     InfoCommand.Create(),
     QuantizeCommand.Create(),
+    ConvertCommand.Create(),
     ThinkCommand.Create(),
     ChatCommand.Create(),
     EvalCommand.Create(),
