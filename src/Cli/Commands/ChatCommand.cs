@@ -36,7 +36,7 @@ internal static class ChatCommand
             only its own tokens.
             """ + "\n" + Help + """
 
-            Example:
+            Examples:
               quant chat -m model.gguf
               printf 'What is 2 + 3?\n/think off\nWhat is 4 + 4?\n' | quant chat -m model.gguf
             """)
@@ -45,12 +45,12 @@ internal static class ChatCommand
         };
         command.SetAction(async (parse, cancellation) =>
         {
-            string path = parse.GetRequiredValue(model);
+            string path = CommonOptions.ModelPath(parse, model);
             try
             {
                 var sampling = new SamplingOptions(Temperature: parse.GetValue(temperature), Seed: parse.GetValue(seed));
                 sampling.Validate();
-                using var loaded = LanguageModel.Load(path, new LanguageModelOptions(parse.GetValue(device), parse.GetValue(threads)));
+                using var loaded = ProgressDisplay.LoadModel(path, new LanguageModelOptions(parse.GetValue(device), parse.GetValue(threads)));
                 var reasoningModel = ReasoningModel.From(loaded);
                 var decoder = new ChainOfThoughtDecoder(reasoningModel);
                 var defaults = ChatSession.DefaultReasoning(decoder);

@@ -59,7 +59,7 @@ internal static class EvalCommand
         };
         command.SetAction((parse, cancellation) =>
         {
-            string path = parse.GetRequiredValue(model);
+            string path = CommonOptions.ModelPath(parse, model);
             try
             {
                 var request = new Request(

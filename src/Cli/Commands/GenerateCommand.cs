@@ -37,7 +37,7 @@ internal static class GenerateCommand
         };
         command.SetAction(async (parse, cancellation) =>
         {
-            string path = parse.GetRequiredValue(model);
+            string path = CommonOptions.ModelPath(parse, model);
             try
             {
                 string? text = parse.GetValue(prompt);
@@ -61,7 +61,7 @@ internal static class GenerateCommand
                     StopSequences = parse.GetValue(stop) ?? [],
                     ContextLength = parse.GetValue(context),
                 };
-                using var loaded = LanguageModel.Load(path, new LanguageModelOptions(parse.GetValue(device), parse.GetValue(threads)));
+                using var loaded = ProgressDisplay.LoadModel(path, new LanguageModelOptions(parse.GetValue(device), parse.GetValue(threads)), parse.GetValue(json));
                 return await RunAsync(loaded, request, parse.GetValue(json), cancellation);
             }
             catch (Exception e)

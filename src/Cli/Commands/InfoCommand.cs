@@ -14,7 +14,6 @@ internal static class InfoCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
-        model.Required = false;
         var devices = new Option<bool>("--devices") { Description = "List the compute devices visible here, and why any is skipped" };
         var json = CommonOptions.Json();
         var command = new Command("info", """
@@ -29,17 +28,13 @@ internal static class InfoCommand
         };
         command.SetAction(parse =>
         {
-            string? path = parse.GetValue(model);
+            string path = CommonOptions.ModelPath(parse, model);
             try
             {
                 if (parse.GetValue(devices))
                 {
                     PrintDevices(parse.GetValue(json));
                     return ExitCodes.Success;
-                }
-                if (path is null)
-                {
-                    throw new UsageException("give --model FILE (or --devices)");
                 }
                 using var file = ModelFile.Open(path);
                 var summary = ModelSummary.Of(file);

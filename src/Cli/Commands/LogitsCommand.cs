@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
 using QuantRuntime.Cli.Hosting;
 using QuantRuntime.IO;
 
@@ -16,17 +17,19 @@ internal static class LogitsCommand
         var output = new Option<string>("--output", "-o") { Description = "Output file: float32 little-endian, one row of vocab_size per position", Required = true };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
+        var json = CommonOptions.Json();
         var command = new Command("logits", """
             Write the logits after every prompt position (float32 little-endian, positions x vocab).
-            Example:
+            Examples:
               quant logits -m model.gguf --prompt-ids 1,450,2 -o logits.f32
+              quant logits -m model.gguf --prompt-ids 1,450,2 -o logits.f32 --json
             """)
         {
-            model, promptIds, output, device, threads,
+            model, promptIds, output, json, device, threads,
         };
         command.SetAction(parse =>
         {
-            string path = parse.GetRequiredValue(model);
+            string path = CommonOptions.ModelPath(parse, model);
             try
             {
                 int[] ids = CommonOptions.ParseIds(parse.GetRequiredValue(promptIds)!);
@@ -35,7 +38,7 @@ internal static class LogitsCommand
                 {
                     throw new UsageException("--output is the model file; refusing to overwrite it");
                 }
-                using var loaded = LanguageModel.Load(path, new LanguageModelOptions(parse.GetValue(device), parse.GetValue(threads)));
+                using var loaded = ProgressDisplay.LoadModel(path, new LanguageModelOptions(parse.GetValue(device), parse.GetValue(threads)), parse.GetValue(json));
                 int vocabulary = loaded.Config.VocabularySize;
                 foreach (int id in ids)
                 {
@@ -52,7 +55,20 @@ internal static class LogitsCommand
                 var logits = new float[checked(ids.Length * vocabulary)];
                 session.EvaluateAll(ids, logits);
                 AtomicFile.Write(target, stream => stream.Write(MemoryMarshal.AsBytes(logits.AsSpan())));
-                Console.Error.WriteLine($"wrote {ids.Length} x {vocabulary} logits to {target}");
+                if (parse.GetValue(json))
+                {
+                    JsonOutput.Print(new JsonObject
+                    {
+                        ["output"] = target,
+                        ["positions"] = ids.Length,
+                        ["vocabulary"] = vocabulary,
+                        ["bytes"] = (long)logits.Length * sizeof(float),
+                    });
+                }
+                else
+                {
+                    Console.Error.WriteLine($"wrote {ids.Length} x {vocabulary} logits to {target}");
+                }
                 return ExitCodes.Success;
             }
             catch (Exception e)

@@ -38,7 +38,7 @@ internal static class QuantizeCommand
         };
         command.SetAction((parse, cancellation) =>
         {
-            string path = parse.GetRequiredValue(model);
+            string path = CommonOptions.ModelPath(parse, model);
             try
             {
                 var options = new QuantizationOptions(

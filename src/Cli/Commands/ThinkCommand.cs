@@ -47,7 +47,7 @@ internal static class ThinkCommand
         };
         command.SetAction(async (parse, cancellation) =>
         {
-            string path = parse.GetRequiredValue(model);
+            string path = CommonOptions.ModelPath(parse, model);
             try
             {
                 var reasoningMode = ParseMode(parse.GetValue(mode)!);
@@ -65,7 +65,7 @@ internal static class ThinkCommand
                     MaxAnswerTokens = parse.GetValue(maxAnswer),
                 };
                 options.Validate();
-                using var loaded = LanguageModel.Load(path, new LanguageModelOptions(parse.GetValue(device), parse.GetValue(threads)));
+                using var loaded = ProgressDisplay.LoadModel(path, new LanguageModelOptions(parse.GetValue(device), parse.GetValue(threads)), parse.GetValue(json));
                 var reasoningModel = ReasoningModel.From(loaded);
                 if (parse.GetValue(context) is int length)
                 {

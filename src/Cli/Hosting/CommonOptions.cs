@@ -8,9 +8,15 @@ internal static class CommonOptions
 {
     public static Option<string> Model() => new("--model", "-m")
     {
-        Description = "Model file: GGUF or llama2.c .bin",
-        Required = true,
+        Description = $"Model file: GGUF or llama2.c .bin (default: the shipped models/{DefaultModel.FileName})",
     };
+
+    /// <summary>
+    /// The model to use: the one given, else the shipped model. When that is missing too, its
+    /// expected place, so opening it fails with a message naming what is missing.
+    /// </summary>
+    public static string ModelPath(ParseResult parse, Option<string> option) =>
+        parse.GetValue(option) ?? DefaultModel.Find() ?? DefaultModel.BesideExecutable;
 
     public static Option<bool> Json() => new("--json")
     {

@@ -18,9 +18,8 @@ internal static class ProgressDisplay
         {
             return work(new Progress<string>(_ => { }));
         }
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         T result = default!;
-        console.Progress()
+        ErrorConsole().Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(context =>
@@ -34,6 +33,30 @@ internal static class ProgressDisplay
             });
         return result;
     }
+
+    /// <summary>
+    /// Loads a model with a spinner naming it on standard error while it loads (a GPU upload or a
+    /// cold page cache can take seconds); on a pipe, or with JSON output, it just loads.
+    /// </summary>
+    public static LanguageModel LoadModel(string path, LanguageModelOptions options, bool json = false) =>
+        Status($"loading {Path.GetFileName(path)}", json, () => LanguageModel.Load(path, options));
+
+    /// <summary>Runs <paramref name="work"/> under a transient spinner with <paramref name="title"/> (terminal only).</summary>
+    public static T Status<T>(string title, bool json, Func<T> work)
+    {
+        if (!Enabled(json))
+        {
+            return work();
+        }
+        T result = default!;
+        ErrorConsole().Status()
+            .Spinner(Spinner.Known.Dots)
+            .Start(Markup.Escape(title), _ => result = work());
+        return result;
+    }
+
+    /// <summary>A console on standard error; Spectre.Console drops colour when NO_COLOR is set.</summary>
+    private static IAnsiConsole ErrorConsole() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 
     /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and lag behind).</summary>
     private sealed class SynchronousProgress(Action<string> report) : IProgress<string>

@@ -66,8 +66,9 @@ public sealed class BadInputTests
         Assert.Equal(2, flag.ExitCode);
         Assert.Contains("--bogus", flag.StandardError);
 
-        var noModel = QuantCli.Run("generate", "-p", "hi");
-        Assert.Equal(2, noModel.ExitCode);
+        var bothPrompts = QuantCli.Run("generate", "-p", "hi", "--prompt-ids", "1");
+        Assert.Equal(2, bothPrompts.ExitCode);
+        Assert.Contains("exactly one of --prompt and --prompt-ids", bothPrompts.StandardError);
     }
 
     [SharedFixtureFact]
