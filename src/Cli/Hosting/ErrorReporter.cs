@@ -31,7 +31,32 @@ internal static class ErrorReporter
         return code;
     }
 
-    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
+    /// <summary>
+    /// One line, safe for a terminal: line breaks become spaces and other control characters
+    /// (ESC, BEL, C1 controls...) are shown as <c>\xHH</c>, since messages may quote text from a
+    /// hostile file (a key or token name) that would otherwise drive the terminal.
+    /// </summary>
+    internal static string OneLine(string text)
+    {
+        string line = text.ReplaceLineEndings(" ").Trim();
+        if (!line.Any(char.IsControl))
+        {
+            return line;
+        }
+        var escaped = new System.Text.StringBuilder(line.Length + 16);
+        foreach (char c in line)
+        {
+            if (char.IsControl(c))
+            {
+                escaped.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\x{(int)c:X2}");
+            }
+            else
+            {
+                escaped.Append(c);
+            }
+        }
+        return escaped.ToString();
+    }
 
     // ArgumentException appends " (Parameter 'x')", which says nothing to a command-line user.
     private static string StripParameterName(string message)

@@ -26,7 +26,7 @@ public sealed record ModelSummary(
     string? Name)
 {
     /// <summary>Summarises an opened file; the tokenizer metadata is validated on the way.</summary>
-    /// <exception cref="Formats.ModelFormatException">The tokenizer metadata is inconsistent.</exception>
+    /// <exception cref="Formats.ModelFormatException">The tokenizer metadata is inconsistent, or its size differs from the model's vocabulary.</exception>
     public static ModelSummary Of(ModelFile file)
     {
         var types = new SortedDictionary<TensorType, (int Count, long Bytes)>();
@@ -40,6 +40,12 @@ public sealed record ModelSummary(
         var metadata = file.Gguf?.Metadata;
         bool placeholder = metadata?.GetBoolOrNull(PlaceholderVocabulary.MarkerKey) == true;
         var tokenizer = metadata is null || placeholder ? null : ModelTokenizer.FromGguf(metadata);
+        if (tokenizer is not null && tokenizer.VocabularySize != file.Config.VocabularySize)
+        {
+            // The same check as LanguageModel.Load, so info does not describe a file generate refuses.
+            throw new Formats.ModelFormatException(
+                $"tokenizer has {tokenizer.VocabularySize} tokens but the model's vocabulary is {file.Config.VocabularySize}");
+        }
         return new ModelSummary(
             file.Path,
             file.Format,

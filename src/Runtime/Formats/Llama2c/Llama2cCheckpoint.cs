@@ -39,7 +39,11 @@ public static class Llama2cCheckpoint
         int dim = fields[0], hidden = fields[1], layers = fields[2], heads = fields[3], kvHeads = fields[4], vocab = fields[5], seqLen = fields[6];
         bool shared = vocab > 0;
         vocab = vocab == int.MinValue ? 0 : Math.Abs(vocab);
-        if (heads <= 0 || dim <= 0 || dim % heads != 0)
+        if (heads <= 0 || dim <= 0)
+        {
+            throw new ModelFormatException($"llama2.c header: dim {dim} and head count {heads} must be positive");
+        }
+        if (dim % heads != 0)
         {
             throw new ModelFormatException($"llama2.c header: dim {dim} is not a multiple of head count {heads}");
         }
@@ -73,7 +77,12 @@ public static class Llama2cCheckpoint
         long offset = HeaderBytes;
         HostTensor Next(int rows, int columns)
         {
-            int bytes = checked(rows * columns * sizeof(float));
+            // The size matches the header, so only a tensor too large for one span can be left (a sparse file, or a huge model).
+            if ((long)rows * columns * sizeof(float) > int.MaxValue)
+            {
+                throw new ModelFormatException($"llama2.c tensor of {rows}x{columns} floats is over 2 GiB, which is not supported");
+            }
+            int bytes = rows * columns * sizeof(float);
             var tensor = new HostTensor(TensorType.F32, rows, columns, file.Slice(offset, bytes));
             offset += bytes;
             return tensor;
