@@ -28,6 +28,9 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     /// <summary>The shard index name.</summary>
     public const string IndexFileName = "model.safetensors.index.json";
 
+    /// <summary>Most shard files an index may name (each is mapped, so each holds a file handle).</summary>
+    public const int MaxShards = 1024;
+
     private readonly List<SafeTensorsFile> _files;
 
     private HuggingFaceCheckpoint(string folder, HuggingFaceModelConfig modelConfig, TransformerConfig config, TransformerWeights weights,
@@ -227,6 +230,10 @@ public sealed class HuggingFaceCheckpoint : IDisposable
             }
             if (seen.Add(file))
             {
+                if (seen.Count > MaxShards)
+                {
+                    throw index.Error($"weight_map names more than {MaxShards} shards");
+                }
                 string path = Path.Combine(folder, file);
                 if (!File.Exists(path))
                 {
