@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
 using QuantRuntime.Cli.Hosting;
 using QuantRuntime.Generation;
@@ -13,6 +14,7 @@ internal static class GenerateCommand
     {
         var model = CommonOptions.Model();
         var prompt = new Option<string?>("--prompt", "-p") { Description = "Prompt text" };
+        var promptFile = new Option<string?>("--file", "-f") { Description = "Read the prompt text from this UTF-8 file" };
         var promptIds = CommonOptions.PromptIds();
         var count = new Option<int>("--n-predict", "-n") { Description = "Tokens to generate", DefaultValueFactory = _ => 128 };
         var temperature = new Option<float>("--temp") { Description = "Temperature; 0 is greedy", DefaultValueFactory = _ => 0.8f };
@@ -31,9 +33,10 @@ internal static class GenerateCommand
             Examples:
               quant generate -m model.gguf -p "Once upon a time" -n 64
               quant generate -m stories260K.bin --prompt-ids 1 -n 64 --temp 0
+              quant generate -m model.gguf -f prompt.txt -n 64
             """)
         {
-            model, prompt, promptIds, count, temperature, topK, topP, minP, penalty, seed, stop, context, json, device, threads,
+            model, prompt, promptFile, promptIds, count, temperature, topK, topP, minP, penalty, seed, stop, context, json, device, threads,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -41,11 +44,17 @@ internal static class GenerateCommand
             try
             {
                 string? text = parse.GetValue(prompt);
+                string? file = parse.GetValue(promptFile);
                 string? ids = parse.GetValue(promptIds);
-                if ((text is null) == (ids is null))
+                if ((text is null ? 0 : 1) + (file is null ? 0 : 1) + (ids is null ? 0 : 1) != 1)
                 {
-                    throw new UsageException("give exactly one of --prompt and --prompt-ids");
+                    throw new UsageException("give exactly one of --prompt, --file and --prompt-ids");
                 }
+                if (text is { Length: 0 })
+                {
+                    throw new UsageException("--prompt is empty");
+                }
+                text ??= file is null ? null : ReadPromptFile(file);
                 var request = new GenerationRequest
                 {
                     Prompt = text,
@@ -70,6 +79,48 @@ internal static class GenerateCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The most prompt text a file may hold: more than any context this runtime accepts (2^24 tokens).</summary>
+    private const long MaxPromptFileBytes = 64L << 20;
+
+    /// <summary>Reads a prompt file as strict UTF-8 (a leading byte-order mark is dropped); invalid or empty text is a usage error naming the file.</summary>
+    private static string ReadPromptFile(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"--file: '{path}' is a folder, not a prompt file");
+        }
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"prompt file '{path}' does not exist", path);
+        }
+        long length = new FileInfo(path).Length;
+        if (length > MaxPromptFileBytes)
+        {
+            throw new UsageException($"--file: '{path}' is {length} bytes; a prompt file may hold at most {MaxPromptFileBytes >> 20} MiB");
+        }
+        byte[] bytes = File.ReadAllBytes(path);
+        var utf8 = bytes.AsSpan();
+        if (utf8.StartsWith("\uFEFF"u8))
+        {
+            utf8 = utf8[3..];
+        }
+        string text;
+        try
+        {
+            text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(utf8);
+        }
+        catch (DecoderFallbackException e)
+        {
+            string at = e.Index >= 0 ? string.Create(CultureInfo.InvariantCulture, $" at byte {e.Index + (bytes.Length - utf8.Length)}") : "";
+            throw new UsageException($"--file: '{path}' is not valid UTF-8 text{at}");
+        }
+        if (text.Length == 0)
+        {
+            throw new UsageException($"--file: '{path}' is empty");
+        }
+        return text;
     }
 
     private static async Task<int> RunAsync(LanguageModel model, GenerationRequest request, bool json, CancellationToken cancellation)

@@ -19,14 +19,20 @@ public sealed class TextGenerator(LanguageModel model)
     public async IAsyncEnumerable<GenerationUpdate> GenerateAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         request.Sampling.Validate();
-        ArgumentOutOfRangeException.ThrowIfNegative(request.MaxTokens);
+        if (request.MaxTokens < 0)
+        {
+            throw new ArgumentException($"the number of tokens to generate ({request.MaxTokens}) must be >= 0");
+        }
         int[] prompt = Tokenize(request);
-        using var session = model.CreateSession(request.ContextLength);
-        if ((long)prompt.Length + request.MaxTokens > session.ContextLength)
+        int context = request.ContextLength ?? model.Config.ContextLength;
+        if ((long)prompt.Length + request.MaxTokens > context)
         {
             throw new ContextOverflowException(
-                $"prompt ({prompt.Length} tokens) plus {request.MaxTokens} new tokens exceed the context of {session.ContextLength}");
+                $"prompt ({prompt.Length} tokens) plus {request.MaxTokens} new tokens exceed the context of {context}");
         }
+        // Without an explicit context the KV cache holds only the positions this generation can reach, not all
+        // the model claims (a file may say 16M positions, which as a cache would exhaust memory before the first token).
+        using var session = model.CreateSession(request.ContextLength ?? prompt.Length + request.MaxTokens);
         var tokenizer = model.Tokenizer;
         var decoder = tokenizer is null ? null : new StreamingDecoder(tokenizer);
         var stops = new StopSequenceFilter(request.StopSequences);
