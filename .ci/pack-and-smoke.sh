@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs QuantRuntime.Kernels, QuantRuntime and the QuantRuntime.Cli tool, then uses them as a
 # user would: installs the tool from the packed artifacts into a temporary tool path and runs
-# `quant --help`, `quant generate` and `quant think` with the model the package carries, and builds
+# `quant --help`, `quant generate -m <the packaged model>` and `quant think` without -m (the
+# default model beside quant.dll), and builds
 # and runs samples/ChatClientSample against the packed QuantRuntime package (IChatClient only).
 #
 #   .ci/pack-and-smoke.sh [ARTIFACTS_DIR]     (default: a temporary folder, removed at the end)
@@ -66,8 +67,8 @@ echo "== quant generate (the packaged model)"
 grep -q '"generated_tokens": [1-9]' "$work/generate.json" || fail "quant generate produced no tokens: $(cat "$work/generate.json")"
 grep -E '"(text|generated_tokens|stop_reason)"' "$work/generate.json" | sed 's/^ */  /'
 
-echo "== quant think (the packaged model)"
-"$quant" think -m "$model" -p "What is 4821 + 3797?" --json >"$work/think.json" || fail "quant think exited $?"
+echo "== quant think without -m (the model bundled beside quant.dll), run outside the repository"
+(cd "$work" && "$quant" think -p "What is 4821 + 3797?" --json >"$work/think.json") || fail "quant think exited $?"
 grep -q '"answer": "8618"' "$work/think.json" || fail "quant think did not answer 8618: $(cat "$work/think.json")"
 echo "  answer: 8618"
 
