@@ -22,6 +22,9 @@ artifacts=$(cd "$artifacts" && pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 NO_COLOR=1
 
 fail() { echo "pack-and-smoke: $*" >&2; exit 1; }
+# Entries of a package, one a line, and one entry's text (python3, which the machine has; unzip may be absent).
+entries() { python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$1"; }
+entry() { python3 -c 'import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())' "$1" "$2"; }
 
 echo "== pack (Release) into $artifacts"
 for project in src/Kernels src/Runtime src/Cli; do
@@ -35,18 +38,18 @@ ls -l "$artifacts"/*.nupkg | awk '{ printf "  %-40s %10d bytes\n", $9, $5 }' | s
 
 echo "== package contents"
 for id in QuantRuntime.Kernels QuantRuntime; do
-    listing=$(unzip -l "$artifacts/$id.$version.nupkg")
-    nuspec=$(unzip -p "$artifacts/$id.$version.nupkg" "$id.nuspec")
-    grep -q "lib/net10.0/$id.dll" <<<"$listing" || fail "$id: no lib/net10.0/$id.dll"
-    grep -q "lib/net10.0/$id.xml" <<<"$listing" || fail "$id: no XML documentation"
-    grep -q " README.md" <<<"$listing" || fail "$id: no README.md"
-    grep -q " LICENSE" <<<"$listing" || fail "$id: no LICENSE"
+    listing=$(entries "$artifacts/$id.$version.nupkg")
+    nuspec=$(entry "$artifacts/$id.$version.nupkg" "$id.nuspec")
+    grep -qx "lib/net10.0/$id.dll" <<<"$listing" || fail "$id: no lib/net10.0/$id.dll"
+    grep -qx "lib/net10.0/$id.xml" <<<"$listing" || fail "$id: no XML documentation"
+    grep -qx "README.md" <<<"$listing" || fail "$id: no README.md"
+    grep -qx "LICENSE" <<<"$listing" || fail "$id: no LICENSE"
     grep -q '<license type="expression">MIT</license>' <<<"$nuspec" || fail "$id: no MIT licence expression"
     if grep -qi "llamasharp" <<<"$nuspec$listing"; then fail "$id depends on or carries LLamaSharp"; fi
 done
-tool=$(unzip -l "$artifacts/QuantRuntime.Cli.$version.nupkg")
-grep -q "tools/net10.0/any/DotnetToolSettings.xml" <<<"$tool" || fail "QuantRuntime.Cli is not a .NET tool"
-grep -q "tools/net10.0/any/models/arith-reasoner-q8_0.gguf" <<<"$tool" || fail "QuantRuntime.Cli does not carry models/arith-reasoner-q8_0.gguf"
+tool=$(entries "$artifacts/QuantRuntime.Cli.$version.nupkg")
+grep -qx "tools/net10.0/any/DotnetToolSettings.xml" <<<"$tool" || fail "QuantRuntime.Cli is not a .NET tool"
+grep -qx "tools/net10.0/any/models/arith-reasoner.gguf" <<<"$tool" || fail "QuantRuntime.Cli does not carry models/arith-reasoner.gguf"
 if grep -q "runtimes/linux-musl" <<<"$tool"; then fail "QuantRuntime.Cli carries native assets outside QuantNativeRuntimes"; fi
 echo "  ok: lib, XML docs, README, LICENSE, no LLamaSharp in the libraries; the tool carries its models"
 

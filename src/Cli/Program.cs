@@ -1,6 +1,10 @@
 using System.CommandLine;
 using QuantRuntime.Cli.Commands;
 using QuantRuntime.Cli.Hosting;
+using QuantRuntime.Evaluation;
+using QuantRuntime.Training.Evaluation;
+
+EvaluationTasks.Register("arithmetic", ArithmeticEvaluationTask.Parse);
 
 var root = new RootCommand("""
     quant: a quantized transformer inference runtime.
@@ -16,6 +20,7 @@ var root = new RootCommand("""
     ChatCommand.Create(),
     EvalCommand.Create(),
     BenchCommand.Create(),
+    TrainCommand.Create(),
 };
 
 var parse = root.Parse(args);

@@ -56,20 +56,51 @@ public sealed record TaskAccuracy(string Variant, int Correct, int Total)
 /// </summary>
 public static class EvaluationTasks
 {
-    private static readonly Dictionary<string, Func<IEvaluationTask>> Factories = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly Dictionary<string, Func<string?, IEvaluationTask>> Factories = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Names of the registered tasks.</summary>
-    public static IReadOnlyList<string> Names => [.. Factories.Keys.Order(StringComparer.Ordinal)];
+    public static IReadOnlyList<string> Names
+    {
+        get
+        {
+            lock (Factories)
+            {
+                return [.. Factories.Keys.Order(StringComparer.Ordinal)];
+            }
+        }
+    }
 
-    /// <summary>Creates the task called <paramref name="name"/>.</summary>
-    /// <exception cref="ArgumentException">No task has that name.</exception>
+    /// <summary>
+    /// Makes a task available under <paramref name="name"/>. The factory receives what follows a
+    /// colon in the requested name (<c>arithmetic:200</c> gives <c>"200"</c>), or null.
+    /// </summary>
+    public static void Register(string name, Func<string?, IEvaluationTask> factory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(factory);
+        lock (Factories)
+        {
+            Factories[name] = factory;
+        }
+    }
+
+    /// <summary>Creates the task called <paramref name="name"/> (optionally <c>NAME:ARGUMENT</c>).</summary>
+    /// <exception cref="ArgumentException">No task has that name, or the argument is invalid.</exception>
     public static IEvaluationTask Create(string name)
     {
-        if (Factories.TryGetValue(name, out var factory))
+        int colon = name.IndexOf(':', StringComparison.Ordinal);
+        string key = colon < 0 ? name : name[..colon];
+        string? argument = colon < 0 ? null : name[(colon + 1)..];
+        Func<string?, IEvaluationTask>? factory;
+        lock (Factories)
         {
-            return factory();
+            Factories.TryGetValue(key, out factory);
         }
-        string known = Factories.Count == 0 ? "no task is available yet" : $"known: {string.Join(", ", Names)}";
-        throw new ArgumentException($"unknown task '{name}' ({known})");
+        if (factory is not null)
+        {
+            return factory(argument);
+        }
+        string known = Names.Count == 0 ? "no task is available" : $"known: {string.Join(", ", Names)}";
+        throw new ArgumentException($"unknown task '{key}' ({known})");
     }
 }

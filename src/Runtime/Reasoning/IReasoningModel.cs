@@ -4,7 +4,7 @@ namespace QuantRuntime.Reasoning;
 
 /// <summary>
 /// What <see cref="ChainOfThoughtDecoder"/> needs of a model: its tokenizer, its chat template and
-/// fresh sessions. <see cref="ReasoningModel.From"/> adapts a <see cref="LanguageModel"/>; tests
+/// fresh sessions. <see cref="ReasoningModel.From(LanguageModel)"/> adapts a <see cref="LanguageModel"/>; tests
 /// substitute a scripted model whose logits they choose.
 /// </summary>
 public interface IReasoningModel

@@ -14,28 +14,29 @@ public static class ReasoningModel
     public static IReasoningModel From(LanguageModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return new LanguageModelAdapter(model);
+        string? template = model.File.Gguf?.Metadata.TryGetValue(ChatTemplateKey, out var value) == true
+            && value.Type == Formats.Gguf.GgufValueType.String ? value.AsString() : null;
+        return From(model.Transformer, model.Tokenizer ?? throw new ArgumentException("this model has no tokenizer: reasoning needs text"), template);
     }
 
-    private sealed class LanguageModelAdapter : IReasoningModel
+    /// <summary>Wraps weights already on a backend (e.g. an in-memory quantization under evaluation) with their tokenizer.</summary>
+    public static IReasoningModel From(TransformerModel model, ModelTokenizer tokenizer, string? chatTemplate = null)
     {
-        private readonly LanguageModel _model;
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        return new TransformerAdapter(model, tokenizer, chatTemplate);
+    }
 
-        public LanguageModelAdapter(LanguageModel model)
-        {
-            _model = model;
-            Tokenizer = model.Tokenizer ?? throw new ArgumentException("this model has no tokenizer: reasoning needs text");
-            ChatTemplate = model.File.Gguf?.Metadata.TryGetValue(ChatTemplateKey, out var value) == true
-                && value.Type == Formats.Gguf.GgufValueType.String ? value.AsString() : null;
-        }
+    private sealed class TransformerAdapter(TransformerModel model, ModelTokenizer tokenizer, string? chatTemplate) : IReasoningModel
+    {
+        public ModelTokenizer Tokenizer => tokenizer;
 
-        public ModelTokenizer Tokenizer { get; }
+        public string? ChatTemplate => chatTemplate;
 
-        public string? ChatTemplate { get; }
+        public int ContextLength => model.Config.ContextLength;
 
-        public int ContextLength => _model.Config.ContextLength;
-
-        public IReasoningSession CreateSession(int contextLength) => new SessionAdapter(_model.CreateSession(contextLength));
+        public IReasoningSession CreateSession(int contextLength) =>
+            new SessionAdapter(model.CreateSession(new SessionOptions(ContextLength: contextLength)));
     }
 
     private sealed class SessionAdapter(InferenceSession session) : IReasoningSession

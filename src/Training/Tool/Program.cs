@@ -6,8 +6,12 @@ using QuantRuntime.Training;
 //   samples     worked examples and token counts
 //   analyze MODEL N   where greedy chains of thought go wrong
 //   bench       timings of the trainer's kernels
+//   heldout-ids N FILE   token ids of N held-out worked examples (BOS … EOS each), for quant eval --ids
 switch (args.FirstOrDefault())
 {
+    case "heldout-ids" when args.Length == 3:
+        HeldOutIds.Write(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2]);
+        return 0;
     case "samples":
         Samples.Run();
         return 0;

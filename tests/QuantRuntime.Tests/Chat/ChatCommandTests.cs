@@ -63,6 +63,6 @@ public sealed class ChatCommandTests
         Assert.Equal(string.Empty, exit.StandardOutput);
         var empty = RunWithInput("", "chat", "-m", model);
         Assert.Equal(0, empty.ExitCode);
-        Assert.Equal(2, RunWithInput("", "chat").ExitCode); // -m is required
+        Assert.Equal(2, RunWithInput("", "chat", "-m", temp.File("missing.gguf")).ExitCode); // a model that is not there
     }
 }

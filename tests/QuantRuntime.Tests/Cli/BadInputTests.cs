@@ -68,7 +68,7 @@ public sealed class BadInputTests
 
         var bothPrompts = QuantCli.Run("generate", "-p", "hi", "--prompt-ids", "1");
         Assert.Equal(2, bothPrompts.ExitCode);
-        Assert.Contains("exactly one of --prompt and --prompt-ids", bothPrompts.StandardError);
+        Assert.Contains("exactly one of --prompt, --file and --prompt-ids", bothPrompts.StandardError);
     }
 
     [SharedFixtureFact]

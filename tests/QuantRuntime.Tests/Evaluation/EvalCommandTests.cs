@@ -133,7 +133,7 @@ public sealed class EvalCommandTests(ITestOutputHelper output)
     [InlineData("--text {ids} --schemes q8_0", "carries no tokenizer")]
     [InlineData("--ids {ids} --schemes q8_0,q5_0", "unknown scheme 'q5_0'")]
     [InlineData("--ids {ids} --schemes q8_0,q8_0", "names 'q8_0' twice")]
-    [InlineData("--ids {ids} --schemes q8_0 --task arithmetic", "unknown task 'arithmetic'")]
+    [InlineData("--ids {ids} --schemes q8_0 --task nosuch", "unknown task 'nosuch'")]
     [InlineData("--ids {ids} --schemes q8_0 --ctx 500", "exceeds the model's context")]
     [InlineData("--ids {bad} --schemes q8_0", "is not a token id")]
     public void BadInput_IsOneLineExit2(string arguments, string expected)

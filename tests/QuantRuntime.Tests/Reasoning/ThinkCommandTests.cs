@@ -105,6 +105,6 @@ public sealed class ThinkCommandTests : IClassFixture<ThinkCommandTests.Models>
         Assert.Equal(2, QuantCli.Run("think", "-m", _models.Tags, "-p", "x", "--mode", "nonsense").ExitCode);
         Assert.Equal(2, QuantCli.Run("think", "-m", _models.Tags, "-p", "x", "--samples", "0", "--mode", "self-consistency").ExitCode);
         Assert.Equal(2, QuantCli.Run("think", "-m", _models.Tags, "-p", "x", "--answer-pattern", "(").ExitCode);
-        Assert.Equal(2, QuantCli.Run("think", "-p", "x").ExitCode);
+        Assert.Equal(2, QuantCli.Run("think", "-m", "no-such-model.gguf", "-p", "x").ExitCode);
     }
 }

@@ -216,8 +216,12 @@ internal static partial class ChildProcess
         string dll = Path.Combine(AppContext.BaseDirectory, "quant.dll");
         bool timed = File.Exists(GnuTime);
         string time = timed ? $"{GnuTime} -o '{Path.Combine(folder, "rusage")}' -f '%x %M %U %S' " : "";
-        string script = $"{(shellSetup is null ? "" : shellSetup + "; ")}exec {time}\"$0\" \"$@\" <" + "/dev/null >'" + Path.Combine(folder, "stdout") + "' 2>'" + Path.Combine(folder, "stderr") + "'";
-        string[] argv = ["/bin/sh", "-c", script, "dotnet", dll, .. arguments];
+        string script = $"exec {time}\"$0\" \"$@\" <" + "/dev/null >'" + Path.Combine(folder, "stdout") + "' 2>'" + Path.Combine(folder, "stderr") + "'";
+        // The setup (ulimit, trap) runs in a shell between GNU time and quant, so it binds quant alone; that shell execs quant.
+        string[] quant = shellSetup is null
+            ? ["dotnet", dll, .. arguments]
+            : ["/bin/sh", "-c", shellSetup + "; exec \"$0\" \"$@\"", "dotnet", dll, .. arguments];
+        string[] argv = ["/bin/sh", "-c", script, .. quant];
         var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .Where(e => (string)e.Key is not "NO_COLOR")
             .Select(e => $"{e.Key}={e.Value}")
