@@ -54,6 +54,12 @@ internal static partial class ChildProcess
         /// <summary>Standard output so far.</summary>
         public string StandardOutputSoFar => ReadShared(Path.Combine(_folder, "stdout"));
 
+        /// <summary>
+        /// Sends <paramref name="signal"/> if quant is running; false when it has not started yet or has
+        /// already exited (the two cannot be told apart race-free, and a kill test accepts either).
+        /// </summary>
+        public bool TrySignal(int signal) => QuantPid is int pid && _result is null && kill(pid, signal) == 0;
+
         /// <summary>Sends <paramref name="signal"/> (2 = SIGINT, 9 = SIGKILL, 15 = SIGTERM).</summary>
         public void Signal(int signal)
         {

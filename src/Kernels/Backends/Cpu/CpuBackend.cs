@@ -514,6 +514,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
             int blocks = k / 32;
             byte* b = _w.Base;
             int rowBytes = _w.RowBytes;
+            byte* end = b + (long)n * rowBytes;
             switch (owner.Level)
             {
                 case CpuKernelLevel.Avx512 when _rows >= GemmMinRows:
@@ -529,7 +530,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
                         byte* r1 = valid > 1 ? r0 + rowBytes : r0;
                         byte* r2 = valid > 2 ? r0 + 2L * rowBytes : r0;
                         byte* r3 = valid > 3 ? r0 + 3L * rowBytes : r0;
-                        QuantMatMul.UnpackTileAvx512<TW>(r0, r1, r2, r3, blocks, layout.GroupSize, layout.GroupBytes, tile, r0 + 4L * rowBytes, 4 * rowBytes);
+                        QuantMatMul.UnpackTileAvx512<TW>(r0, r1, r2, r3, blocks, layout.GroupSize, layout.GroupBytes, end, tile, r0 + 4L * rowBytes, 4 * rowBytes);
                         int a = 0;
                         for (; a + 4 <= _rows; a += 4)
                         {
@@ -560,11 +561,11 @@ public sealed unsafe class CpuBackend : IComputeBackend
                         int a = 0;
                         for (; a + 2 <= _rows; a += 2, nextBytes = 0)
                         {
-                            QuantMatMul.TileAvx512<TW, C2>(r0, r1, r2, r3, valid, blocks, layout.GroupSize, layout.GroupBytes, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n, next, nextBytes);
+                            QuantMatMul.TileAvx512<TW, C2>(r0, r1, r2, r3, valid, blocks, layout.GroupSize, layout.GroupBytes, end, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n, next, nextBytes);
                         }
                         if (a < _rows)
                         {
-                            QuantMatMul.TileAvx512<TW, C1>(r0, r1, r2, r3, valid, blocks, layout.GroupSize, layout.GroupBytes, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n, next, nextBytes);
+                            QuantMatMul.TileAvx512<TW, C1>(r0, r1, r2, r3, valid, blocks, layout.GroupSize, layout.GroupBytes, end, _act + (long)a * _actStride, _actStride, _y + (long)a * n + o, n, next, nextBytes);
                         }
                     }
                     break;

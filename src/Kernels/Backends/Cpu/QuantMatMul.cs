@@ -115,7 +115,7 @@ internal static unsafe class QuantMatMul
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TileAvx512<TW, TA>(byte* r0, byte* r1, byte* r2, byte* r3, int valid, int blocks, int groupSize, int groupBytes,
-        byte* act, int actStride, float* y, int yStride, byte* prefetch, int prefetchBytes, byte* unpackTo = null, int unpackStride = 0)
+        byte* end, byte* act, int actStride, float* y, int yStride, byte* prefetch, int prefetchBytes, byte* unpackTo = null, int unpackStride = 0)
         where TW : struct, IQuantFormat where TA : struct, IConst
     {
         // TA = 0 (C0): unpack mode, used by UnpackTileAvx512: store the tile's operands, compute nothing.
@@ -131,17 +131,27 @@ internal static unsafe class QuantMatMul
         int pairBytes = grouped ? (int4 ? 32 : 64) : 2 * TW.BlockBytes;
         int pairsPerGroup = grouped ? groupSize / 64 : 1;
 
-        // Groups of 32: the last pair of each row is read from a zeroed copy, as it may be a lone
-        // block (odd count) and a full-width load there could run past the end of the tensor.
-        byte* tails = stackalloc byte[4 * 128];
-        if (!grouped)
+        // Groups of 32: a pair is loaded as 64 bytes (Q8_0: 64 + 64 from 4 bytes on) and the last two
+        // pairs of a row may spill past the row's end: up to 28 bytes after the last pair, 10 after
+        // the one before it when the block count is odd. Those two pairs are read from a zeroed copy
+        // when the count is odd (the missing block must read as zero) or when the spill could pass
+        // the end of the tensor (<paramref name="end"/>), where a memory-mapped file may end.
+        // Otherwise the spill lands in the next row, unused, and the copy is skipped.
+        const int TailStride = 256;
+        int tailFrom = Math.Max(0, last - 1);
+        byte* tails = stackalloc byte[4 * TailStride];
+        byte* highest = r0 > r1 ? r0 : r1;
+        highest = highest > r2 ? highest : r2;
+        highest = highest > r3 ? highest : r3;
+        bool copyTails = !grouped && ((blocks & 1) != 0 || highest + (long)tailFrom * pairBytes + TailStride > end);
+        if (copyTails)
         {
-            new Span<byte>(tails, 4 * 128).Clear();
-            int tailBytes = (blocks - 2 * last) * TW.BlockBytes;
-            Buffer.MemoryCopy(r0 + last * pairBytes, tails, 128, tailBytes);
-            Buffer.MemoryCopy(r1 + last * pairBytes, tails + 128, 128, tailBytes);
-            Buffer.MemoryCopy(r2 + last * pairBytes, tails + 256, 128, tailBytes);
-            Buffer.MemoryCopy(r3 + last * pairBytes, tails + 384, 128, tailBytes);
+            new Span<byte>(tails, 4 * TailStride).Clear();
+            int tailBytes = (blocks - 2 * tailFrom) * TW.BlockBytes;
+            Buffer.MemoryCopy(r0 + tailFrom * pairBytes, tails, TailStride, tailBytes);
+            Buffer.MemoryCopy(r1 + tailFrom * pairBytes, tails + TailStride, TailStride, tailBytes);
+            Buffer.MemoryCopy(r2 + tailFrom * pairBytes, tails + 2 * TailStride, TailStride, tailBytes);
+            Buffer.MemoryCopy(r3 + tailFrom * pairBytes, tails + 3 * TailStride, TailStride, tailBytes);
         }
 
         // Constants, built once per call from index vectors (no static fields in the loop).
@@ -208,12 +218,12 @@ internal static unsafe class QuantMatMul
                 v2 = p2 + offset;
                 v3 = p3 + offset;
             }
-            else if (p == last)
+            else if (p >= tailFrom && copyTails)
             {
-                v0 = tails;
-                v1 = tails + 128;
-                v2 = tails + 256;
-                v3 = tails + 384;
+                v0 = tails + (p - tailFrom) * pairBytes;
+                v1 = v0 + TailStride;
+                v2 = v0 + 2 * TailStride;
+                v3 = v0 + 3 * TailStride;
             }
             else
             {
@@ -442,10 +452,9 @@ internal static unsafe class QuantMatMul
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void UnpackTileAvx512<TW>(byte* r0, byte* r1, byte* r2, byte* r3, int blocks, int groupSize, int groupBytes,
-        byte* scratch, byte* prefetch, int prefetchBytes) where TW : struct, IQuantFormat
+        byte* end, byte* scratch, byte* prefetch, int prefetchBytes) where TW : struct, IQuantFormat
     {
-        int pairs = (blocks + 1) / 2;
-        TileAvx512<TW, C0>(r0, r1, r2, r3, 4, blocks, groupSize, groupBytes, null, 0, null, 0, prefetch, prefetchBytes, scratch, UnpackedPairBytes<TW>());
+        TileAvx512<TW, C0>(r0, r1, r2, r3, 4, blocks, groupSize, groupBytes, end, null, 0, null, 0, prefetch, prefetchBytes, scratch, UnpackedPairBytes<TW>());
     }
 
     /// <summary>
