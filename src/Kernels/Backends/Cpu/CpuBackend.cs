@@ -217,7 +217,9 @@ public sealed unsafe class CpuBackend : IComputeBackend
             }
             else if (kind == MatMulKind.Quantized && Level == CpuKernelLevel.Avx512 && rows >= GemmMinRows)
             {
-                EnsureScratch(QuantizedActivations.Pairs(w.Columns) * MatMulWork.UnpackedPairBytes(w.Type) / sizeof(float) + 16);
+                EnsureScratch(MatMulWork.LayoutOf(w.Type) is { GroupSize: 32, Bits: 4, Asymmetric: false } // Q4_0Format
+                    ? w.Columns / 32 * Q4_0InterleavedGemm.UnpackedBlockBytes / sizeof(float) + 16
+                    : QuantizedActivations.Pairs(w.Columns) * MatMulWork.UnpackedPairBytes(w.Type) / sizeof(float) + 16);
             }
             // About eight chunks per thread (each claim is an atomic on a shared line), whole tiles of 4.
             // Chunking never changes a result: every output row is computed the same way in any tile.
@@ -517,6 +519,29 @@ public sealed unsafe class CpuBackend : IComputeBackend
             byte* end = b + (long)n * rowBytes;
             switch (owner.Level)
             {
+                case CpuKernelLevel.Avx512 when _rows >= GemmMinRows && typeof(TW) == typeof(Q4_0Format):
+                {
+                    // GEMM, Q4_0: 16 weight rows interleaved per vector (see Q4_0InterleavedGemm).
+                    byte* tile = (byte*)owner.Scratch(worker);
+                    int pairs = QuantizedActivations.Pairs(k);
+                    for (int o = o0; o < o1; o += Q4_0InterleavedGemm.TileRows)
+                    {
+                        int valid = Math.Min(Q4_0InterleavedGemm.TileRows, o1 - o);
+                        Q4_0InterleavedGemm.Unpack(b + (long)o * rowBytes, rowBytes, valid, blocks, tile);
+                        int a = 0;
+                        for (; a + 4 <= _rows; a += 4)
+                        {
+                            Q4_0InterleavedGemm.Micro<C4>(tile, blocks, _act + (long)a * _actStride, _actStride, pairs, _y + (long)a * n + o, n, valid);
+                        }
+                        switch (_rows - a)
+                        {
+                            case 3: Q4_0InterleavedGemm.Micro<C3>(tile, blocks, _act + (long)a * _actStride, _actStride, pairs, _y + (long)a * n + o, n, valid); break;
+                            case 2: Q4_0InterleavedGemm.Micro<C2>(tile, blocks, _act + (long)a * _actStride, _actStride, pairs, _y + (long)a * n + o, n, valid); break;
+                            case 1: Q4_0InterleavedGemm.Micro<C1>(tile, blocks, _act + (long)a * _actStride, _actStride, pairs, _y + (long)a * n + o, n, valid); break;
+                        }
+                    }
+                    break;
+                }
                 case CpuKernelLevel.Avx512 when _rows >= GemmMinRows:
                 {
                     // GEMM: each tile of 4 weight rows is unpacked once into the worker's scratch, then

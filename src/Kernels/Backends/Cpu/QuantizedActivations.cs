@@ -10,7 +10,9 @@ namespace QuantRuntime.Kernels.Backends.Cpu;
 /// per block of 32 values q = round-half-even(x · 127 / max|x|) and the scale d = max|x| / 127
 /// is rounded to fp16 (kept here as the float32 it widens to). So |x − d q| ≤ d (1/2 + 127·2^-11).
 /// Layout of one row, 64-byte aligned: the int8 values of all blocks (the block count rounded up
-/// to even, the padding block all zero), then one float scale per block (padding scale 0).
+/// to even, the padding block all zero), then one float scale per block (padding scale 0), then
+/// each block's sum of its int8 values as an int32 (for kernels that take an offset out of
+/// unsigned weight levels once per block, see <see cref="Q4_0InterleavedGemm"/>).
 /// The quantization is the same bit for bit at every kernel level.
 /// </summary>
 internal static unsafe class QuantizedActivations
@@ -24,12 +26,16 @@ internal static unsafe class QuantizedActivations
     public static int RowBytes(int k)
     {
         int pairs = Pairs(k);
-        return (pairs * 72 + 63) & ~63;
+        return (pairs * 80 + 63) & ~63;
     }
 
     /// <summary>The scales of a quantized row (after its values).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float* Scales(byte* row, int pairs) => (float*)(row + pairs * 64);
+
+    /// <summary>The per-block sums of the int8 values of a quantized row (after its scales).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int* Sums(byte* row, int pairs) => (int*)(row + pairs * 72);
 
     /// <summary>Quantizes <paramref name="k"/> floats of <paramref name="x"/> into <paramref name="row"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -39,6 +45,7 @@ internal static unsafe class QuantizedActivations
         int pairs = Pairs(k);
         sbyte* q = (sbyte*)row;
         float* scales = Scales(row, pairs);
+        int* sums = Sums(row, pairs);
         for (int b = 0; b < blocks; b++)
         {
             float* xb = x + b * Block;
@@ -73,11 +80,15 @@ internal static unsafe class QuantizedActivations
                 }
                 scales[b] = d;
             }
+            // From the stored values, so a saturated or NaN input counts as what the kernels will see.
+            var stored = Vector256.Load(qb);
+            sums[b] = Vector256.Sum(Vector256.WidenLower(stored) + Vector256.WidenUpper(stored));
         }
         if (blocks < 2 * pairs)
         {
             new Span<byte>(q + blocks * Block, Block).Clear();
             scales[blocks] = 0f;
+            sums[blocks] = 0;
         }
     }
 }
