@@ -45,6 +45,7 @@ internal static unsafe class Q4_0InterleavedGemm
     /// repeat row 0, and their outputs are never stored. Reads only each block's own 18 bytes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit] // both buffers are written in full before they are read
     public static void Unpack(byte* rows, int rowBytes, int valid, int blocks, byte* tile)
     {
         var low = Vector512.Create((byte)0x0F);
@@ -158,7 +159,7 @@ internal static unsafe class Q4_0InterleavedGemm
         return Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(dot), d * Vector512.Create(scale), acc);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [SkipLocalsInit] // the lanes are stored before they are read
     private static void Store(Vector512<float> c, float* y, int valid)
     {
         if (valid == TileRows)

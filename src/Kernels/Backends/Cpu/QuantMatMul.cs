@@ -114,6 +114,7 @@ internal static unsafe class QuantMatMul
     /// INT8 asymmetric levels q are used as q - 128 (signed) with minimum m + 128 d.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit] // the tail buffer is cleared only for the tiles that use it (a 1 KB memset per tile otherwise)
     public static void TileAvx512<TW, TA>(byte* r0, byte* r1, byte* r2, byte* r3, int valid, int blocks, int groupSize, int groupBytes,
         byte* end, byte* act, int actStride, float* y, int yStride, byte* prefetch, int prefetchBytes, byte* unpackTo = null, int unpackStride = 0)
         where TW : struct, IQuantFormat where TA : struct, IConst
