@@ -51,8 +51,10 @@ public sealed record TaskAccuracy(string Variant, int Correct, int Total)
 }
 
 /// <summary>
-/// The tasks <c>quant eval --task NAME</c> can run. A task is added by registering a factory here
-/// (the demo model's arithmetic task, once its question set and chain-of-thought decoding live in the runtime).
+/// The tasks <c>quant eval --task NAME</c> can run. A task is added by registering a factory here.
+/// The runtime itself knows no task. The arithmetic task of the project's demo model lives with its
+/// data, in QuantRuntime.Training, which the CLI registers at start-up, so the runtime never depends
+/// on the trainer.
 /// </summary>
 public static class EvaluationTasks
 {
