@@ -1,4 +1,5 @@
 using System.Buffers;
+using QuantRuntime.Kernels.Tensors;
 using System.IO.MemoryMappedFiles;
 
 namespace QuantRuntime.IO;
@@ -8,7 +9,7 @@ namespace QuantRuntime.IO;
 /// place and tensors hand out zero-copy <see cref="ReadOnlyMemory{T}"/> slices. The slices are
 /// valid until the view is disposed.
 /// </summary>
-public sealed unsafe class MappedFile : IDisposable
+public sealed unsafe partial class MappedFile : IDisposable
 {
     private readonly MemoryMappedFile? _map;
     private readonly MemoryMappedViewAccessor? _view;
@@ -71,7 +72,7 @@ public sealed unsafe class MappedFile : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(offset), $"range {offset}+{length} is outside the {Length}-byte view");
         }
-        return new PointerMemory(Pointer + offset, length).Memory;
+        return new PointerMemory(Pointer + offset, length, evictable: _view is not null).Memory;
     }
 
     /// <summary>A span over <paramref name="length"/> bytes at <paramref name="offset"/>.</summary>
@@ -97,9 +98,30 @@ public sealed unsafe class MappedFile : IDisposable
         }
     }
 
-    private sealed class PointerMemory(byte* pointer, int length) : MemoryManager<byte>
+    /// <summary>A slice of the view. Over a file mapping (not pinned bytes) its pages can be dropped: they re-read from the file.</summary>
+    private sealed class PointerMemory(byte* pointer, int length, bool evictable) : MemoryManager<byte>, IEvictableMemory
     {
         public override Span<byte> GetSpan() => new(pointer, length);
+
+        public void Evict(int start, int count)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(start);
+            ArgumentOutOfRangeException.ThrowIfNegative(count);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(count, length - start);
+            if (!evictable || !OperatingSystem.IsLinux())
+            {
+                return;
+            }
+            long page = Environment.SystemPageSize;
+            long first = ((long)(pointer + start) + page - 1) & ~(page - 1);
+            long end = ((long)(pointer + start) + count) & ~(page - 1);
+            if (end > first)
+            {
+                // MADV_DONTNEED on a read-only file mapping only unmaps the pages from this process;
+                // the next access reads them again from the page cache or the file.
+                _ = madvise((void*)first, (nuint)(end - first), 4);
+            }
+        }
 
         public override MemoryHandle Pin(int elementIndex = 0) => new(pointer + elementIndex);
 
@@ -111,4 +133,7 @@ public sealed unsafe class MappedFile : IDisposable
         {
         }
     }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "madvise")]
+    private static partial int madvise(void* address, nuint length, int advice);
 }

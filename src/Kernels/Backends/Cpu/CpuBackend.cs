@@ -104,7 +104,9 @@ public sealed unsafe class CpuBackend : IComputeBackend
         {
             throw new NotSupportedException($"the {Name} backend cannot compute with {TensorTypeInfo.Of(tensor.Type).Name} tensors");
         }
-        return new CpuWeight(tensor);
+        bool repackQ4 = Level == CpuKernelLevel.Avx512 && MatMulWork.KindOf(tensor.Type) == MatMulKind.Quantized
+            && MatMulWork.LayoutOf(tensor.Type) is { GroupSize: 32, Bits: 4, Asymmetric: false };
+        return new CpuWeight(tensor, repackQ4);
     }
 
     /// <inheritdoc />
@@ -217,16 +219,17 @@ public sealed unsafe class CpuBackend : IComputeBackend
             }
             else if (kind == MatMulKind.Quantized && Level == CpuKernelLevel.Avx512 && rows >= GemmMinRows)
             {
-                EnsureScratch(MatMulWork.LayoutOf(w.Type) is { GroupSize: 32, Bits: 4, Asymmetric: false } // Q4_0Format
-                    ? w.Columns / 32 * Q4_0InterleavedGemm.UnpackedBlockBytes / sizeof(float) + 16
-                    : QuantizedActivations.Pairs(w.Columns) * MatMulWork.UnpackedPairBytes(w.Type) / sizeof(float) + 16);
+                EnsureScratch(QuantizedActivations.Pairs(w.Columns) * MatMulWork.UnpackedPairBytes(w.Type) / sizeof(float) + 16);
             }
             // About eight chunks per thread (each claim is an atomic on a shared line), whole tiles of 4.
             // Chunking never changes a result: every output row is computed the same way in any tile.
+            // Repacked Q4_0 comes in tiles of 16 rows, so its chunks are whole tiles too.
+            byte* packed = w.RepacksQ4 ? w.GetPacked() : null;
+            int tile = packed != null ? Q4_0Interleaved.TileRows : 4;
             int chunkRows = rows == 1
-                ? Math.Clamp((w.Rows / (Threads * 8) + 3) & ~3, GemvChunkRows, 256)
+                ? Math.Clamp((w.Rows / (Threads * 8) + tile - 1) & ~(tile - 1), GemvChunkRows, 256)
                 : GemmChunkRows;
-            _matMul.Set(w, kind, x.Pointer, y.Pointer, rows, act, actStride, chunkRows, permuted);
+            _matMul.Set(w, kind, x.Pointer, y.Pointer, rows, act, actStride, chunkRows, permuted, packed);
             _pool.Execute(_matMul, (w.Rows + chunkRows - 1) / chunkRows);
             GC.KeepAlive(_activations);
             GC.KeepAlive(_permuted);
@@ -462,9 +465,12 @@ public sealed unsafe class CpuBackend : IComputeBackend
 
         private float* _permuted;
 
-        public void Set(CpuWeight w, MatMulKind kind, float* x, float* y, int rows, byte* act, int actStride, int chunkRows, float* permuted)
+        private byte* _packed;
+
+        public void Set(CpuWeight w, MatMulKind kind, float* x, float* y, int rows, byte* act, int actStride, int chunkRows, float* permuted, byte* packed)
         {
             _permuted = permuted;
+            _packed = packed;
             _w = w;
             _kind = kind;
             _x = x;
@@ -509,6 +515,32 @@ public sealed unsafe class CpuBackend : IComputeBackend
             }
         }
 
+        /// <summary>Repacked Q4_0 (<see cref="Q4_0Interleaved"/>): every activation count, 4 rows at a time.</summary>
+        private void Interleaved(int o0, int o1, int blocks)
+        {
+            int n = _w.Rows;
+            int pairs = QuantizedActivations.Pairs(_w.Columns);
+            long tileBytes = (long)blocks * Q4_0Interleaved.TileBlockBytes;
+            for (int o = o0; o < o1; o += Q4_0Interleaved.TileRows)
+            {
+                int valid = Math.Min(Q4_0Interleaved.TileRows, o1 - o);
+                byte* tile = _packed + o / Q4_0Interleaved.TileRows * tileBytes;
+                // The first pass over the tile prefetches the next one (there is none after the last).
+                int nextBytes = o + Q4_0Interleaved.TileRows < n ? (int)tileBytes : 0;
+                int a = 0;
+                for (; a + 4 <= _rows; a += 4, nextBytes = 0)
+                {
+                    Q4_0Interleaved.Tile<C4>(tile, blocks, _act + (long)a * _actStride, _actStride, pairs, _y + (long)a * n + o, n, valid, tile + tileBytes, nextBytes);
+                }
+                switch (_rows - a)
+                {
+                    case 3: Q4_0Interleaved.Tile<C3>(tile, blocks, _act + (long)a * _actStride, _actStride, pairs, _y + (long)a * n + o, n, valid, tile + tileBytes, nextBytes); break;
+                    case 2: Q4_0Interleaved.Tile<C2>(tile, blocks, _act + (long)a * _actStride, _actStride, pairs, _y + (long)a * n + o, n, valid, tile + tileBytes, nextBytes); break;
+                    case 1: Q4_0Interleaved.Tile<C1>(tile, blocks, _act + (long)a * _actStride, _actStride, pairs, _y + (long)a * n + o, n, valid, tile + tileBytes, nextBytes); break;
+                }
+            }
+        }
+
         private void Quantized<TW>(int o0, int o1, QuantLayout layout, int worker) where TW : struct, IQuantFormat
         {
             int k = _w.Columns;
@@ -517,31 +549,13 @@ public sealed unsafe class CpuBackend : IComputeBackend
             byte* b = _w.Base;
             int rowBytes = _w.RowBytes;
             byte* end = b + (long)n * rowBytes;
+            if (_packed != null)
+            {
+                Interleaved(o0, o1, blocks);
+                return;
+            }
             switch (owner.Level)
             {
-                case CpuKernelLevel.Avx512 when _rows >= GemmMinRows && typeof(TW) == typeof(Q4_0Format):
-                {
-                    // GEMM, Q4_0: 16 weight rows interleaved per vector (see Q4_0InterleavedGemm).
-                    byte* tile = (byte*)owner.Scratch(worker);
-                    int pairs = QuantizedActivations.Pairs(k);
-                    for (int o = o0; o < o1; o += Q4_0InterleavedGemm.TileRows)
-                    {
-                        int valid = Math.Min(Q4_0InterleavedGemm.TileRows, o1 - o);
-                        Q4_0InterleavedGemm.Unpack(b + (long)o * rowBytes, rowBytes, valid, blocks, tile);
-                        int a = 0;
-                        for (; a + 4 <= _rows; a += 4)
-                        {
-                            Q4_0InterleavedGemm.Micro<C4>(tile, blocks, _act + (long)a * _actStride, _actStride, pairs, _y + (long)a * n + o, n, valid);
-                        }
-                        switch (_rows - a)
-                        {
-                            case 3: Q4_0InterleavedGemm.Micro<C3>(tile, blocks, _act + (long)a * _actStride, _actStride, pairs, _y + (long)a * n + o, n, valid); break;
-                            case 2: Q4_0InterleavedGemm.Micro<C2>(tile, blocks, _act + (long)a * _actStride, _actStride, pairs, _y + (long)a * n + o, n, valid); break;
-                            case 1: Q4_0InterleavedGemm.Micro<C1>(tile, blocks, _act + (long)a * _actStride, _actStride, pairs, _y + (long)a * n + o, n, valid); break;
-                        }
-                    }
-                    break;
-                }
                 case CpuKernelLevel.Avx512 when _rows >= GemmMinRows:
                 {
                     // GEMM: each tile of 4 weight rows is unpacked once into the worker's scratch, then

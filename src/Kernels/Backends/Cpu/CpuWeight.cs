@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using QuantRuntime.Kernels.Formats;
 using QuantRuntime.Kernels.Tensors;
 
@@ -8,24 +9,53 @@ namespace QuantRuntime.Kernels.Backends.Cpu;
 /// A weight of the <see cref="CpuBackend"/>: the host tensor's own bytes, pinned in place (a view
 /// into the memory map when the tensor came from a mapped file, so nothing is copied). One-row
 /// tensors (norm gains, biases) are also decoded once to float32, which costs 4 bytes per element
-/// of those vectors only.
+/// of those vectors only. On AVX-512, Q4_0-layout matrices are repacked once, on first use, into
+/// <see cref="Q4_0Interleaved"/>'s layout (<see cref="GetPacked"/>, the same size), after which the
+/// source's pages are evicted where the source is a file mapping.
 /// </summary>
 internal sealed unsafe class CpuWeight : IDeviceWeight
 {
     private MemoryHandle _pin;
     private bool _disposed;
+    private byte* _packed;
 
-    public CpuWeight(HostTensor tensor)
+    public CpuWeight(HostTensor tensor, bool repackQ4)
     {
         Tensor = tensor;
         _pin = tensor.Data.Pin();
         Base = (byte*)_pin.Pointer;
+        RepacksQ4 = repackQ4 && tensor.Rows > 1;
         if (tensor.Rows == 1)
         {
             var vector = new float[tensor.Columns];
             RowDecoder.Decode(tensor.Type, tensor.Row(0), vector);
             Vector = vector;
         }
+    }
+
+    /// <summary>Whether matrix products use the <see cref="Q4_0Interleaved"/> repacking (<see cref="GetPacked"/>).</summary>
+    public bool RepacksQ4 { get; }
+
+    /// <summary>
+    /// The <see cref="Q4_0Interleaved"/> repacking, made on first use so that a table only ever
+    /// embedded (token embeddings) is never copied. The source's pages are then evicted where it is a
+    /// file mapping, so the weights stay resident once. Callers serialize (the backend's lock).
+    /// </summary>
+    public byte* GetPacked()
+    {
+        if (_packed == null)
+        {
+            int blocks = Tensor.Columns / 32;
+            byte* packed = (byte*)NativeMemory.AlignedAlloc((nuint)Q4_0Interleaved.PackedBytes(Tensor.Rows, blocks), 64);
+            Q4_0Interleaved.Repack(Base, Tensor.Rows, Tensor.RowBytes, blocks, packed);
+            _packed = packed;
+            if (MemoryMarshal.TryGetMemoryManager(Tensor.Data, out MemoryManager<byte>? manager, out int start, out int length)
+                && manager is IEvictableMemory evictable)
+            {
+                evictable.Evict(start, length);
+            }
+        }
+        return _packed;
     }
 
     public HostTensor Tensor { get; }
@@ -63,6 +93,7 @@ internal sealed unsafe class CpuWeight : IDeviceWeight
         {
             _disposed = true;
             _pin.Dispose();
+            NativeMemory.AlignedFree(_packed);
         }
     }
 }

@@ -1,0 +1,174 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace QuantRuntime.Kernels.Backends.Cpu;
+
+/// <summary>
+/// Q4_0 weights (and INT4 g32, the same layout) on AVX-512, with 16 weight rows side by side in
+/// each 512-bit vector. It serves decode (GEMV) and prefill (GEMM) alike.
+/// <para>
+/// <b>Layout.</b> On its first matrix product the tensor is repacked once (<see cref="Repack"/>), at exactly the size of
+/// Q4_0. For each tile of 16 rows and each block of 32 weights there are 288 bytes:
+/// <list type="bullet">
+/// <item>4 vectors of packed levels: dword r of vector m holds bytes 4m..4m+3 of row r's Q4_0
+/// nibbles. Their low nibbles are weights 4m..4m+3, their high nibbles weights 16+4m..16+4m+3.</item>
+/// <item>The 16 rows' fp16 scales.</item>
+/// </list>
+/// Rows past the tensor's end are zero. The file's own bytes are then no longer read, and a
+/// file-backed source is evicted (<see cref="Tensors.IEvictableMemory"/>), so the weights stay
+/// resident once.
+/// </para>
+/// <para>
+/// <b>Arithmetic.</b> Per block, masks and shifts turn the 4 packed vectors into 8 vectors of levels
+/// q ∈ [0, 15]. Against one activation row:
+/// <list type="bullet">
+/// <item>Eight vpmaddubsw run with 4-byte broadcasts of the int8 activations. Their int16 sums
+/// stay exact (8 · 2 · 15 · 128 &lt; 2^15).</item>
+/// <item>One vpmaddwd adds them into int32, one per row. Subtracting 8 · Σy (kept with the
+/// quantized activations) turns the levels into q − 8.</item>
+/// <item>The block's exact integer dot product is converted to float once and accumulated with
+/// scale d_row · d_y.</item>
+/// </list>
+/// That is about 20 operations per 512 multiply-adds, with no cross-lane reduction at the end. The
+/// 4-row kernel of <see cref="QuantMatMul"/> needs about 6 per 64.
+/// </para>
+/// <para>
+/// Every (row, activation row) output is computed by the same operations, whether 1 or 4 activation
+/// rows are in flight, and whatever the thread count. Prefill rows therefore equal decode rows bit
+/// for bit.
+/// </para>
+/// </summary>
+internal static unsafe class Q4_0Interleaved
+{
+    /// <summary>Weight rows per tile.</summary>
+    public const int TileRows = 16;
+
+    /// <summary>Bytes of one block of a tile: 4 packed-level vectors and 16 fp16 scales (= 16 × 18).</summary>
+    public const int TileBlockBytes = 4 * 64 + 2 * TileRows;
+
+    private const int BlockBytes = 18;
+
+    /// <summary>Bytes of the repacked tensor of <paramref name="rows"/> rows of <paramref name="blocks"/> blocks.</summary>
+    public static long PackedBytes(int rows, int blocks) => (long)((rows + TileRows - 1) / TileRows) * blocks * TileBlockBytes;
+
+    /// <summary>Repacks a Q4_0-layout tensor (row stride <paramref name="rowBytes"/>) into <paramref name="packed"/>.</summary>
+    public static void Repack(byte* source, int rows, int rowBytes, int blocks, byte* packed)
+    {
+        int tiles = (rows + TileRows - 1) / TileRows;
+        System.Runtime.InteropServices.NativeMemory.Clear(packed, (nuint)PackedBytes(rows, blocks));
+        for (int t = 0; t < tiles; t++)
+        {
+            int valid = Math.Min(TileRows, rows - t * TileRows);
+            for (int r = 0; r < valid; r++)
+            {
+                byte* row = source + (long)(t * TileRows + r) * rowBytes;
+                byte* tile = packed + (long)t * blocks * TileBlockBytes;
+                for (int b = 0; b < blocks; b++)
+                {
+                    byte* block = row + b * BlockBytes;
+                    byte* target = tile + (long)b * TileBlockBytes;
+                    for (int m = 0; m < 4; m++)
+                    {
+                        ((uint*)(target + 64 * m))[r] = Unsafe.ReadUnaligned<uint>(block + 2 + 4 * m);
+                    }
+                    ((ushort*)(target + 256))[r] = Unsafe.ReadUnaligned<ushort>(block);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One tile (<paramref name="tile"/>: its first block) against <typeparamref name="TA"/> (1 to 4)
+    /// quantized activation rows: y[a * yStride + r] for r &lt; <paramref name="valid"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile<TA>(byte* tile, int blocks, byte* act, int actStride, int pairs, float* y, int yStride, int valid,
+        byte* prefetch, int prefetchBytes)
+        where TA : struct, IConst
+    {
+        var ones = Vector512.Create((short)1);
+        var low = Vector512.Create((byte)0x0F);
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        sbyte* q0 = (sbyte*)act, q1 = (sbyte*)(act + actStride), q2 = (sbyte*)(act + 2 * actStride), q3 = (sbyte*)(act + 3 * actStride);
+        float* s0 = QuantizedActivations.Scales(act, pairs);
+        float* s1 = QuantizedActivations.Scales(act + actStride, pairs);
+        float* s2 = QuantizedActivations.Scales(act + 2 * actStride, pairs);
+        float* s3 = QuantizedActivations.Scales(act + 3 * actStride, pairs);
+        int* m0 = QuantizedActivations.Sums(act, pairs);
+        int* m1 = QuantizedActivations.Sums(act + actStride, pairs);
+        int* m2 = QuantizedActivations.Sums(act + 2 * actStride, pairs);
+        int* m3 = QuantizedActivations.Sums(act + 3 * actStride, pairs);
+        // The next tile is prefetched while this one computes: a tile's blocks lie one after another,
+        // but a decode GEMV moves on to the next tile every few microseconds.
+        byte* prefetchEnd = prefetch + prefetchBytes;
+        int prefetchStep = (prefetchBytes / Math.Max(1, blocks) + 63) & ~63;
+        for (int b = 0; b < blocks; b++, tile += TileBlockBytes)
+        {
+            if (prefetch < prefetchEnd)
+            {
+                for (int i = 0; i < prefetchStep; i += 64)
+                {
+                    Memory.Prefetch(prefetch + i);
+                }
+                prefetch += prefetchStep;
+            }
+            var p0 = Vector512.Load(tile);
+            var p1 = Vector512.Load(tile + 64);
+            var p2 = Vector512.Load(tile + 128);
+            var p3 = Vector512.Load(tile + 192);
+            var w0 = p0 & low;
+            var w1 = p1 & low;
+            var w2 = p2 & low;
+            var w3 = p3 & low;
+            var w4 = (p0.AsUInt16() >>> 4).AsByte() & low;
+            var w5 = (p1.AsUInt16() >>> 4).AsByte() & low;
+            var w6 = (p2.AsUInt16() >>> 4).AsByte() & low;
+            var w7 = (p3.AsUInt16() >>> 4).AsByte() & low;
+            var d = HalfBits.ToSingle(Vector512.WidenLower(Vector256.Load((ushort*)(tile + 256)).ToVector512Unsafe()));
+            int o = b * 32;
+            c0 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q0 + o, s0[b], m0[b], ones, c0);
+            if (TA.Value > 1) c1 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q1 + o, s1[b], m1[b], ones, c1);
+            if (TA.Value > 2) c2 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q2 + o, s2[b], m2[b], ones, c2);
+            if (TA.Value > 3) c3 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q3 + o, s3[b], m3[b], ones, c3);
+        }
+        Store(c0, y, valid);
+        if (TA.Value > 1) Store(c1, y + yStride, valid);
+        if (TA.Value > 2) Store(c2, y + 2 * yStride, valid);
+        if (TA.Value > 3) Store(c3, y + 3 * yStride, valid);
+    }
+
+    /// <summary>acc + (Σ (q − 8) y over the block, per row) · d_row · d_y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Block(Vector512<byte> w0, Vector512<byte> w1, Vector512<byte> w2, Vector512<byte> w3,
+        Vector512<byte> w4, Vector512<byte> w5, Vector512<byte> w6, Vector512<byte> w7, Vector512<float> d,
+        sbyte* q, float scale, int sum, Vector512<short> ones, Vector512<float> acc)
+    {
+        var pairs = Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)q).AsSByte());
+        pairs += Avx512BW.MultiplyAddAdjacent(w1, Vector512.Create(*(int*)(q + 4)).AsSByte());
+        pairs += Avx512BW.MultiplyAddAdjacent(w2, Vector512.Create(*(int*)(q + 8)).AsSByte());
+        pairs += Avx512BW.MultiplyAddAdjacent(w3, Vector512.Create(*(int*)(q + 12)).AsSByte());
+        pairs += Avx512BW.MultiplyAddAdjacent(w4, Vector512.Create(*(int*)(q + 16)).AsSByte());
+        pairs += Avx512BW.MultiplyAddAdjacent(w5, Vector512.Create(*(int*)(q + 20)).AsSByte());
+        pairs += Avx512BW.MultiplyAddAdjacent(w6, Vector512.Create(*(int*)(q + 24)).AsSByte());
+        pairs += Avx512BW.MultiplyAddAdjacent(w7, Vector512.Create(*(int*)(q + 28)).AsSByte());
+        var dot = Avx512BW.MultiplyAddAdjacent(pairs, ones) - Vector512.Create(8 * sum);
+        return Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(dot), d * Vector512.Create(scale), acc);
+    }
+
+    [SkipLocalsInit] // the lanes are stored before they are read
+    private static void Store(Vector512<float> c, float* y, int valid)
+    {
+        if (valid == TileRows)
+        {
+            c.Store(y);
+            return;
+        }
+        float* lanes = stackalloc float[TileRows];
+        c.Store(lanes);
+        for (int r = 0; r < valid; r++)
+        {
+            y[r] = lanes[r];
+        }
+    }
+}
