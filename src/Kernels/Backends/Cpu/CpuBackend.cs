@@ -515,7 +515,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
             }
         }
 
-        /// <summary>Repacked Q4_0 (<see cref="Q4_0Interleaved"/>): every activation count, 4 rows at a time.</summary>
+        /// <summary>Repacked Q4_0 (<see cref="Q4_0Interleaved"/>): every activation count, 8 rows at a time.</summary>
         private void Interleaved(int o0, int o1, int blocks)
         {
             int n = _w.Rows;
@@ -527,16 +527,22 @@ public sealed unsafe class CpuBackend : IComputeBackend
                 byte* tile = _packed + o / Q4_0Interleaved.TileRows * tileBytes;
                 // The first pass over the tile prefetches the next one (there is none after the last).
                 int nextBytes = o + Q4_0Interleaved.TileRows < n ? (int)tileBytes : 0;
-                int a = 0;
-                for (; a + 4 <= _rows; a += 4, nextBytes = 0)
+                byte* act = _act;
+                float* y = _y + o;
+                int left = _rows;
+                for (; left >= 8; left -= 8, act += 8L * _actStride, y += 8L * n, nextBytes = 0)
                 {
-                    Q4_0Interleaved.Tile<C4>(tile, blocks, _act + (long)a * _actStride, _actStride, pairs, _y + (long)a * n + o, n, valid, tile + tileBytes, nextBytes);
+                    Q4_0Interleaved.Tile<C8>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes);
                 }
-                switch (_rows - a)
+                switch (left)
                 {
-                    case 3: Q4_0Interleaved.Tile<C3>(tile, blocks, _act + (long)a * _actStride, _actStride, pairs, _y + (long)a * n + o, n, valid, tile + tileBytes, nextBytes); break;
-                    case 2: Q4_0Interleaved.Tile<C2>(tile, blocks, _act + (long)a * _actStride, _actStride, pairs, _y + (long)a * n + o, n, valid, tile + tileBytes, nextBytes); break;
-                    case 1: Q4_0Interleaved.Tile<C1>(tile, blocks, _act + (long)a * _actStride, _actStride, pairs, _y + (long)a * n + o, n, valid, tile + tileBytes, nextBytes); break;
+                    case 7: Q4_0Interleaved.Tile<C7>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
+                    case 6: Q4_0Interleaved.Tile<C6>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
+                    case 5: Q4_0Interleaved.Tile<C5>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
+                    case 4: Q4_0Interleaved.Tile<C4>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
+                    case 3: Q4_0Interleaved.Tile<C3>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
+                    case 2: Q4_0Interleaved.Tile<C2>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
+                    case 1: Q4_0Interleaved.Tile<C1>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
                 }
             }
         }

@@ -34,7 +34,7 @@ namespace QuantRuntime.Kernels.Backends.Cpu;
 /// 4-row kernel of <see cref="QuantMatMul"/> needs about 6 per 64.
 /// </para>
 /// <para>
-/// Every (row, activation row) output is computed by the same operations, whether 1 or 4 activation
+/// Every (row, activation row) output is computed by the same operations, whether 1 or 8 activation
 /// rows are in flight, and whatever the thread count. Prefill rows therefore equal decode rows bit
 /// for bit.
 /// </para>
@@ -78,27 +78,32 @@ internal static unsafe class Q4_0Interleaved
         }
     }
 
+    /// <summary>Activation rows one <see cref="Tile{TA}"/> call takes at most: the levels of a block are unpacked once for all of them.</summary>
+    public const int MaxActivationRows = 8;
+
     /// <summary>
-    /// One tile (<paramref name="tile"/>: its first block) against <typeparamref name="TA"/> (1 to 4)
+    /// One tile (<paramref name="tile"/>: its first block) against <typeparamref name="TA"/> (1 to 8)
     /// quantized activation rows: y[a * yStride + r] for r &lt; <paramref name="valid"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit] // the row tables are filled before they are read
     public static void Tile<TA>(byte* tile, int blocks, byte* act, int actStride, int pairs, float* y, int yStride, int valid,
         byte* prefetch, int prefetchBytes)
         where TA : struct, IConst
     {
         var ones = Vector512.Create((short)1);
         var low = Vector512.Create((byte)0x0F);
-        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
-        sbyte* q0 = (sbyte*)act, q1 = (sbyte*)(act + actStride), q2 = (sbyte*)(act + 2 * actStride), q3 = (sbyte*)(act + 3 * actStride);
-        float* s0 = QuantizedActivations.Scales(act, pairs);
-        float* s1 = QuantizedActivations.Scales(act + actStride, pairs);
-        float* s2 = QuantizedActivations.Scales(act + 2 * actStride, pairs);
-        float* s3 = QuantizedActivations.Scales(act + 3 * actStride, pairs);
-        int* m0 = QuantizedActivations.Sums(act, pairs);
-        int* m1 = QuantizedActivations.Sums(act + actStride, pairs);
-        int* m2 = QuantizedActivations.Sums(act + 2 * actStride, pairs);
-        int* m3 = QuantizedActivations.Sums(act + 3 * actStride, pairs);
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        sbyte** q = stackalloc sbyte*[MaxActivationRows];
+        float** s = stackalloc float*[MaxActivationRows];
+        int** m = stackalloc int*[MaxActivationRows];
+        for (int a = 0; a < TA.Value; a++)
+        {
+            byte* row = act + (long)a * actStride;
+            q[a] = (sbyte*)row;
+            s[a] = QuantizedActivations.Scales(row, pairs);
+            m[a] = QuantizedActivations.Sums(row, pairs);
+        }
         // The next tile is prefetched while this one computes: a tile's blocks lie one after another,
         // but a decode GEMV moves on to the next tile every few microseconds.
         byte* prefetchEnd = prefetch + prefetchBytes;
@@ -127,15 +132,23 @@ internal static unsafe class Q4_0Interleaved
             var w7 = (p3.AsUInt16() >>> 4).AsByte() & low;
             var d = HalfBits.ToSingle(Vector512.WidenLower(Vector256.Load((ushort*)(tile + 256)).ToVector512Unsafe()));
             int o = b * 32;
-            c0 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q0 + o, s0[b], m0[b], ones, c0);
-            if (TA.Value > 1) c1 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q1 + o, s1[b], m1[b], ones, c1);
-            if (TA.Value > 2) c2 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q2 + o, s2[b], m2[b], ones, c2);
-            if (TA.Value > 3) c3 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q3 + o, s3[b], m3[b], ones, c3);
+            c0 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[0] + o, s[0][b], m[0][b], ones, c0);
+            if (TA.Value > 1) c1 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[1] + o, s[1][b], m[1][b], ones, c1);
+            if (TA.Value > 2) c2 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[2] + o, s[2][b], m[2][b], ones, c2);
+            if (TA.Value > 3) c3 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[3] + o, s[3][b], m[3][b], ones, c3);
+            if (TA.Value > 4) c4 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[4] + o, s[4][b], m[4][b], ones, c4);
+            if (TA.Value > 5) c5 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[5] + o, s[5][b], m[5][b], ones, c5);
+            if (TA.Value > 6) c6 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[6] + o, s[6][b], m[6][b], ones, c6);
+            if (TA.Value > 7) c7 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[7] + o, s[7][b], m[7][b], ones, c7);
         }
         Store(c0, y, valid);
         if (TA.Value > 1) Store(c1, y + yStride, valid);
-        if (TA.Value > 2) Store(c2, y + 2 * yStride, valid);
-        if (TA.Value > 3) Store(c3, y + 3 * yStride, valid);
+        if (TA.Value > 2) Store(c2, y + 2L * yStride, valid);
+        if (TA.Value > 3) Store(c3, y + 3L * yStride, valid);
+        if (TA.Value > 4) Store(c4, y + 4L * yStride, valid);
+        if (TA.Value > 5) Store(c5, y + 5L * yStride, valid);
+        if (TA.Value > 6) Store(c6, y + 6L * yStride, valid);
+        if (TA.Value > 7) Store(c7, y + 7L * yStride, valid);
     }
 
     /// <summary>acc + (Σ (q − 8) y over the block, per row) · d_row · d_y.</summary>

@@ -350,3 +350,7 @@ internal struct C1 : IConst { public static int Value => 1; }
 internal struct C2 : IConst { public static int Value => 2; }
 internal struct C3 : IConst { public static int Value => 3; }
 internal struct C4 : IConst { public static int Value => 4; }
+internal struct C5 : IConst { public static int Value => 5; }
+internal struct C6 : IConst { public static int Value => 6; }
+internal struct C7 : IConst { public static int Value => 7; }
+internal struct C8 : IConst { public static int Value => 8; }

@@ -9,7 +9,7 @@ namespace QuantRuntime.Tests.Kernels.Cpu;
 /// <summary>
 /// <see cref="CpuBackend.MatMul"/> against the reference on odd shapes: output rows that are not a
 /// multiple of any tile (4) or chunk (16/32), K = 172 (stories260K's hidden size) and 96 for float
-/// weights, K with an odd number of 32-blocks for block types, K ≈ 4096, batches of 1, 3 and 17,
+/// weights, K with an odd number of 32-blocks for block types, K ≈ 4096, batches of 1, 3, 6 and 17,
 /// 1 to 3 threads, every kernel level this machine can run.
 /// </summary>
 public sealed class CpuMatMulTests
@@ -57,7 +57,8 @@ public sealed class CpuMatMulTests
         {
             foreach (var (n, k) in new[] { (13, 96), (37, 160), (6, 4096), (9, 4128), (3, 32), (21, 64) })
             {
-                foreach (int rows in new[] { 1, 3, 17 })
+                // 1 and 3 rows decode; 6 and 17 (8 + 8 + 1) batch, through every activation-row count of the batched kernels.
+                foreach (int rows in new[] { 1, 3, 6, 17 })
                 {
                     CheckQuantized(level, type, n, k, rows, threads: 1 + (n + rows) % 3);
                 }
