@@ -15,8 +15,11 @@ namespace QuantRuntime.Kernels.Backends.Cpu;
 /// (the pool and scratch are shared), so concurrent sessions on one backend are safe but do not run
 /// their operators in parallel. Steady-state calls allocate nothing.
 /// <para>
-/// Memory. Weights are used in place, straight from the tensor's bytes (the memory map): no copy
-/// and no load-time repack. Besides the weights the backend holds: one-row tensors (norm gains,
+/// Memory. Weights are used in place, straight from the tensor's bytes (the memory map), except
+/// Q4_0-layout matrices on AVX-512: on their first matrix product they are repacked into
+/// <see cref="Q4_0Interleaved"/>'s 16-row tiles, of the same size, and the mapped source pages are
+/// evicted (<see cref="Tensors.IEvictableMemory"/>), so such a weight is resident once, as a copy.
+/// A table that is only embedded (token embeddings) is never repacked. Besides the weights the backend holds: one-row tensors (norm gains,
 /// biases) decoded to float32 (4 bytes per element of those vectors); int8 activations, about
 /// 1.13 bytes per input element of the largest MatMul batch (rows × K); for F16 weights on AVX-512
 /// a permuted float32 copy of the activations (4 bytes × rows × K); per worker thread a scratch of
