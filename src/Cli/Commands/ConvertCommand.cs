@@ -111,18 +111,6 @@ internal static class ConvertCommand
         string scheme = options?.Scheme.Name ?? "as stored";
         if (json)
         {
-            var tensors = new JsonArray();
-            foreach (var t in conversion.Tensors)
-            {
-                tensors.Add(new JsonObject
-                {
-                    ["name"] = t.Name,
-                    ["from"] = TensorTypeInfo.Of(t.From).Name,
-                    ["to"] = TensorTypeInfo.Of(t.To).Name,
-                    ["bytes"] = t.BytesAfter,
-                    ["note"] = t.Note,
-                });
-            }
             JsonOutput.Print(new JsonObject
             {
                 ["input"] = input,
@@ -139,7 +127,7 @@ internal static class ConvertCommand
                 ["output_bytes"] = outputSize,
                 ["bits_per_weight"] = Math.Round(conversion.BitsPerWeight, 4),
                 ["seconds"] = Math.Round(seconds, 3),
-                ["tensors"] = tensors,
+                ["tensors"] = TensorRecordOutput.Json(conversion.Tensors),
             });
         }
         else
@@ -148,10 +136,7 @@ internal static class ConvertCommand
             {
                 Console.Error.WriteLine("note: no tokenizer.json: the GGUF gets a placeholder vocabulary");
             }
-            foreach (var t in conversion.Tensors.Where(t => t.Note is not null && !t.Note.StartsWith("vector", StringComparison.Ordinal)))
-            {
-                Console.Error.WriteLine($"note: {t.Name}: {t.Note}");
-            }
+            TensorRecordOutput.PrintNotes(conversion.Tensors);
             string tokenizerText = tokenizer is null ? "no tokenizer" : $"tokenizer {tokenizer.Model}"
                 + (checkpoint.Metadata.GetStringOrNull("tokenizer.ggml.pre") is { } pre ? $"/{pre}" : "");
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -86,18 +86,6 @@ internal static class QuantizeCommand
         double seconds = clock.Elapsed.TotalSeconds;
         if (json)
         {
-            var tensors = new JsonArray();
-            foreach (var t in result.Tensors)
-            {
-                tensors.Add(new JsonObject
-                {
-                    ["name"] = t.Name,
-                    ["from"] = TensorTypeInfo.Of(t.From).Name,
-                    ["to"] = TensorTypeInfo.Of(t.To).Name,
-                    ["bytes"] = t.BytesAfter,
-                    ["note"] = t.Note,
-                });
-            }
             JsonOutput.Print(new JsonObject
             {
                 ["input"] = path,
@@ -109,15 +97,12 @@ internal static class QuantizeCommand
                 ["output_bytes"] = outputSize,
                 ["bits_per_weight"] = Math.Round(result.BitsPerWeight, 4),
                 ["seconds"] = Math.Round(seconds, 3),
-                ["tensors"] = tensors,
+                ["tensors"] = TensorRecordOutput.Json(result.Tensors),
             });
         }
         else
         {
-            foreach (var t in result.Tensors.Where(t => t.Note is not null && !t.Note.StartsWith("vector", StringComparison.Ordinal)))
-            {
-                Console.Error.WriteLine($"note: {t.Name}: {t.Note}");
-            }
+            TensorRecordOutput.PrintNotes(result.Tensors);
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{path} ({file.FileSize:N0} bytes) -> {target} ({outputSize:N0} bytes), {options.Scheme.Name}, {result.BitsPerWeight:F2} bits/weight, {seconds:F1} s"));
         }
