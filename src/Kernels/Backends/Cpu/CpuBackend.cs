@@ -65,6 +65,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
         }
         Threads = threads == 0 ? Environment.ProcessorCount : threads;
         Level = level;
+        Simd = level == CpuKernelLevel.Avx512Vnni ? CpuKernelLevel.Avx512 : level;
         _pool = new CpuWorkerPool(Threads);
         _workerScratch = new float[Threads][];
         _matMul = new MatMulWork(this);
@@ -79,6 +80,12 @@ public sealed unsafe class CpuBackend : IComputeBackend
 
     /// <summary>The instruction-set path the kernels take.</summary>
     public CpuKernelLevel Level { get; }
+
+    /// <summary>
+    /// The level that picks every kernel but the Q8_0-layout dot product: <see cref="CpuKernelLevel.Avx512Vnni"/>
+    /// runs the <see cref="CpuKernelLevel.Avx512"/> kernels.
+    /// </summary>
+    internal CpuKernelLevel Simd { get; }
 
     /// <inheritdoc />
     public string Name => "cpu";
@@ -107,9 +114,15 @@ public sealed unsafe class CpuBackend : IComputeBackend
         {
             throw new NotSupportedException($"the {Name} backend cannot compute with {TensorTypeInfo.Of(tensor.Type).Name} tensors");
         }
-        bool repackQ4 = Level == CpuKernelLevel.Avx512 && MatMulWork.KindOf(tensor.Type) == MatMulKind.Quantized
-            && MatMulWork.LayoutOf(tensor.Type) is { GroupSize: 32, Bits: 4, Asymmetric: false };
-        return new CpuWeight(tensor, repackQ4);
+        var interleaving = Simd != CpuKernelLevel.Avx512 || MatMulWork.KindOf(tensor.Type) != MatMulKind.Quantized
+            ? InterleavedFormat.None
+            : MatMulWork.LayoutOf(tensor.Type) switch
+            {
+                { GroupSize: 32, Bits: 4, Asymmetric: false } => InterleavedFormat.Q4_0,
+                { GroupSize: 32, Bits: 8, Asymmetric: false } => InterleavedFormat.Q8_0,
+                _ => InterleavedFormat.None,
+            };
+        return new CpuWeight(tensor, interleaving);
     }
 
     /// <inheritdoc />
@@ -188,7 +201,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
                 {
                     act = (byte*)(((nint)a + 63) & ~(nint)63);
                 }
-                _quantize.Set(x.Pointer, w.Columns, act, actStride, Level == CpuKernelLevel.Avx512);
+                _quantize.Set(x.Pointer, w.Columns, act, actStride, Simd == CpuKernelLevel.Avx512);
                 if (rows == 1)
                 {
                     _quantize.Run(0, 0);
@@ -199,7 +212,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
                 }
             }
             float* permuted = null;
-            if (w.Type == TensorType.F16 && Level == CpuKernelLevel.Avx512)
+            if (w.Type == TensorType.F16 && Simd == CpuKernelLevel.Avx512)
             {
                 // The F16 kernel reads activations in its unpacking order (see FloatMatMul.TileF16Avx512).
                 long needed = (long)rows * w.Columns + 16;
@@ -220,15 +233,15 @@ public sealed unsafe class CpuBackend : IComputeBackend
             {
                 EnsureScratch(4 * w.Columns);
             }
-            else if (kind == MatMulKind.Quantized && Level == CpuKernelLevel.Avx512 && rows >= GemmMinRows)
+            else if (kind == MatMulKind.Quantized && Simd == CpuKernelLevel.Avx512 && rows >= GemmMinRows)
             {
                 EnsureScratch(QuantizedActivations.Pairs(w.Columns) * MatMulWork.UnpackedPairBytes(w.Type) / sizeof(float) + 16);
             }
             // About eight chunks per thread (each claim is an atomic on a shared line), whole tiles of 4.
             // Chunking never changes a result: every output row is computed the same way in any tile.
             // Repacked Q4_0 comes in tiles of 16 rows, so its chunks are whole tiles too.
-            byte* packed = w.RepacksQ4 ? w.GetPacked() : null;
-            int tile = packed != null ? Q4_0Interleaved.TileRows : 4;
+            byte* packed = w.Interleaving != InterleavedFormat.None ? w.GetPacked() : null;
+            int tile = packed != null ? InterleavedTile.Rows : 4;
             int chunkRows = rows == 1
                 ? Math.Clamp((w.Rows / (Threads * 8) + tile - 1) & ~(tile - 1), GemvChunkRows, 256)
                 : GemmChunkRows;
@@ -518,34 +531,34 @@ public sealed unsafe class CpuBackend : IComputeBackend
             }
         }
 
-        /// <summary>Repacked Q4_0 (<see cref="Q4_0Interleaved"/>): every activation count, 8 rows at a time.</summary>
-        private void Interleaved(int o0, int o1, int blocks)
+        /// <summary>Repacked weights (<see cref="IInterleavedKernel"/>): every activation count, 8 rows at a time.</summary>
+        private void Interleaved<TK>(int o0, int o1, int blocks) where TK : struct, IInterleavedKernel
         {
             int n = _w.Rows;
             int pairs = QuantizedActivations.Pairs(_w.Columns);
-            long tileBytes = (long)blocks * Q4_0Interleaved.TileBlockBytes;
-            for (int o = o0; o < o1; o += Q4_0Interleaved.TileRows)
+            long tileBytes = (long)blocks * TK.TileBlockBytes;
+            for (int o = o0; o < o1; o += InterleavedTile.Rows)
             {
-                int valid = Math.Min(Q4_0Interleaved.TileRows, o1 - o);
-                byte* tile = _packed + o / Q4_0Interleaved.TileRows * tileBytes;
+                int valid = Math.Min(InterleavedTile.Rows, o1 - o);
+                byte* tile = _packed + o / InterleavedTile.Rows * tileBytes;
                 // The first pass over the tile prefetches the next one (there is none after the last).
-                int nextBytes = o + Q4_0Interleaved.TileRows < n ? (int)tileBytes : 0;
+                int nextBytes = o + InterleavedTile.Rows < n ? (int)tileBytes : 0;
                 byte* act = _act;
                 float* y = _y + o;
                 int left = _rows;
                 for (; left >= 8; left -= 8, act += 8L * _actStride, y += 8L * n, nextBytes = 0)
                 {
-                    Q4_0Interleaved.Tile<C8>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes);
+                    TK.Tile<C8>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes);
                 }
                 switch (left)
                 {
-                    case 7: Q4_0Interleaved.Tile<C7>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
-                    case 6: Q4_0Interleaved.Tile<C6>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
-                    case 5: Q4_0Interleaved.Tile<C5>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
-                    case 4: Q4_0Interleaved.Tile<C4>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
-                    case 3: Q4_0Interleaved.Tile<C3>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
-                    case 2: Q4_0Interleaved.Tile<C2>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
-                    case 1: Q4_0Interleaved.Tile<C1>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
+                    case 7: TK.Tile<C7>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
+                    case 6: TK.Tile<C6>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
+                    case 5: TK.Tile<C5>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
+                    case 4: TK.Tile<C4>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
+                    case 3: TK.Tile<C3>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
+                    case 2: TK.Tile<C2>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
+                    case 1: TK.Tile<C1>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
                 }
             }
         }
@@ -560,10 +573,15 @@ public sealed unsafe class CpuBackend : IComputeBackend
             byte* end = b + (long)n * rowBytes;
             if (_packed != null)
             {
-                Interleaved(o0, o1, blocks);
+                switch (_w.Interleaving)
+                {
+                    case InterleavedFormat.Q4_0: Interleaved<Q4_0Interleaved>(o0, o1, blocks); break;
+                    case InterleavedFormat.Q8_0 when owner.Level == CpuKernelLevel.Avx512Vnni: Interleaved<Q8_0Interleaved<C1>>(o0, o1, blocks); break;
+                    default: Interleaved<Q8_0Interleaved<C0>>(o0, o1, blocks); break;
+                }
                 return;
             }
-            switch (owner.Level)
+            switch (owner.Simd)
             {
                 case CpuKernelLevel.Avx512 when _rows >= GemmMinRows:
                 {
@@ -619,7 +637,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
                     break;
                 case CpuKernelLevel.Avx2:
                 case CpuKernelLevel.AvxVnni:
-                    bool vnni = owner.Level == CpuKernelLevel.AvxVnni;
+                    bool vnni = owner.Simd == CpuKernelLevel.AvxVnni;
                     for (int o = o0; o < o1; o++)
                     {
                         for (int a = 0; a < _rows; a++)
@@ -629,7 +647,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
                     }
                     break;
                 default:
-                    bool vector = owner.Level == CpuKernelLevel.Vector128;
+                    bool vector = owner.Simd == CpuKernelLevel.Vector128;
                     for (int o = o0; o < o1; o++)
                     {
                         for (int a = 0; a < _rows; a++)
@@ -644,7 +662,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
         /// <summary>Rows [o0, o1) of float weights at <paramref name="b"/>, whose row o0 is output row <paramref name="outRow"/>.</summary>
         private void Float<TF>(byte* b, int rowBytes, int o0, int o1, int outRow) where TF : struct, IFloatRow
         {
-            switch (owner.Level)
+            switch (owner.Simd)
             {
                 case CpuKernelLevel.Avx512: FloatRows<Vector512<float>, V512, TF>(b, rowBytes, o0, o1, outRow); break;
                 case CpuKernelLevel.Avx2:
@@ -759,7 +777,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
 
         public void Run(int chunk, int worker)
         {
-            switch (owner.Level)
+            switch (owner.Simd)
             {
                 case CpuKernelLevel.Avx512: Row<Vector512<float>, V512>(chunk); break;
                 case CpuKernelLevel.Avx2:
@@ -809,7 +827,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
 
         public void Run(int chunk, int worker)
         {
-            switch (owner.Level)
+            switch (owner.Simd)
             {
                 case CpuKernelLevel.Avx512: Range<Vector512<float>, V512>(chunk); break;
                 case CpuKernelLevel.Avx2:
@@ -859,7 +877,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
             float* scratch = owner.Scratch(worker);
             int dim = _shape.HeadDim;
             // The widest vector that fits a head: head size 8 runs in 256-bit lanes even on AVX-512.
-            switch (owner.Level)
+            switch (owner.Simd)
             {
                 case CpuKernelLevel.Avx512 when dim >= 16:
                     AttentionKernel.Run<Vector512<float>, V512>(_q, _k, _v, _o, _shape, row, kvHead, scratch);

@@ -24,6 +24,12 @@ public enum CpuKernelLevel
 
     /// <summary><see cref="Vector512{T}"/> floats and AVX-512 BW/VBMI integer dot products.</summary>
     Avx512 = 4,
+
+    /// <summary>
+    /// As <see cref="Avx512"/>, with AVX-VNNI (256-bit vpdpbusd) for Q8_0-layout weights; .NET exposes
+    /// no 512-bit VNNI class, so this is what a CPU with AVX512_VNNI (and the VEX form) offers it.
+    /// </summary>
+    Avx512Vnni = 5,
 }
 
 /// <summary>Detection of the best <see cref="CpuKernelLevel"/> this process may use.</summary>
@@ -41,12 +47,13 @@ public static class CpuKernelLevels
         CpuKernelLevel.AvxVnni => Avx2.IsSupported && Fma.IsSupported && AvxVnni.IsSupported,
         CpuKernelLevel.Avx512 => Avx512F.IsSupported && Avx512BW.IsSupported && Avx512Vbmi.IsSupported
             && Vector512.IsHardwareAccelerated,
+        CpuKernelLevel.Avx512Vnni => IsSupported(CpuKernelLevel.Avx512) && AvxVnni.IsSupported,
         _ => false,
     };
 
     private static CpuKernelLevel Detect()
     {
-        for (var level = CpuKernelLevel.Avx512; level > CpuKernelLevel.Scalar; level--)
+        for (var level = CpuKernelLevel.Avx512Vnni; level > CpuKernelLevel.Scalar; level--)
         {
             if (IsSupported(level) && (level != CpuKernelLevel.Vector128 || Vector128.IsHardwareAccelerated))
             {

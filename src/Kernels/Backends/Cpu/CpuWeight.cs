@@ -9,9 +9,10 @@ namespace QuantRuntime.Kernels.Backends.Cpu;
 /// A weight of the <see cref="CpuBackend"/>: the host tensor's own bytes, pinned in place (a view
 /// into the memory map when the tensor came from a mapped file, so nothing is copied). One-row
 /// tensors (norm gains, biases) are also decoded once to float32, which costs 4 bytes per element
-/// of those vectors only. On AVX-512, Q4_0-layout matrices are repacked once, on first use, into
-/// <see cref="Q4_0Interleaved"/>'s layout (<see cref="GetPacked"/>, the same size), after which the
-/// source's pages are evicted where the source is a file mapping.
+/// of those vectors only. On AVX-512, Q4_0- and Q8_0-layout matrices are repacked once, on first use,
+/// into <see cref="Q4_0Interleaved"/>'s or <see cref="Q8_0Interleaved{TV}"/>'s layout
+/// (<see cref="GetPacked"/>, the same size), after which the source's pages are evicted where the
+/// source is a file mapping.
 /// </summary>
 internal sealed unsafe class CpuWeight : IDeviceWeight
 {
@@ -19,12 +20,12 @@ internal sealed unsafe class CpuWeight : IDeviceWeight
     private bool _disposed;
     private byte* _packed;
 
-    public CpuWeight(HostTensor tensor, bool repackQ4)
+    public CpuWeight(HostTensor tensor, InterleavedFormat interleaving)
     {
         Tensor = tensor;
         _pin = tensor.Data.Pin();
         Base = (byte*)_pin.Pointer;
-        RepacksQ4 = repackQ4 && tensor.Rows > 1;
+        Interleaving = tensor.Rows > 1 ? interleaving : InterleavedFormat.None;
         if (tensor.Rows == 1)
         {
             var vector = new float[tensor.Columns];
@@ -33,11 +34,11 @@ internal sealed unsafe class CpuWeight : IDeviceWeight
         }
     }
 
-    /// <summary>Whether matrix products use the <see cref="Q4_0Interleaved"/> repacking (<see cref="GetPacked"/>).</summary>
-    public bool RepacksQ4 { get; }
+    /// <summary>The repacked layout matrix products use (<see cref="GetPacked"/>), if any.</summary>
+    public InterleavedFormat Interleaving { get; }
 
     /// <summary>
-    /// The <see cref="Q4_0Interleaved"/> repacking, made on first use so that a table only ever
+    /// The <see cref="Interleaving"/> repacking, made on first use so that a table only ever
     /// embedded (token embeddings) is never copied. The source's pages are then evicted where it is a
     /// file mapping, so the weights stay resident once. Callers serialize (the backend's lock).
     /// </summary>
@@ -46,8 +47,17 @@ internal sealed unsafe class CpuWeight : IDeviceWeight
         if (_packed == null)
         {
             int blocks = Tensor.Columns / 32;
-            byte* packed = (byte*)NativeMemory.AlignedAlloc((nuint)Q4_0Interleaved.PackedBytes(Tensor.Rows, blocks), 64);
-            Q4_0Interleaved.Repack(Base, Tensor.Rows, Tensor.RowBytes, blocks, packed);
+            bool q4 = Interleaving == InterleavedFormat.Q4_0;
+            int tileBlockBytes = q4 ? Q4_0Interleaved.TileBlockBytes : Q8_0Interleaved<C1>.TileBlockBytes;
+            byte* packed = (byte*)NativeMemory.AlignedAlloc((nuint)InterleavedTile.PackedBytes(Tensor.Rows, blocks, tileBlockBytes), 64);
+            if (q4)
+            {
+                Q4_0Interleaved.Repack(Base, Tensor.Rows, Tensor.RowBytes, blocks, packed);
+            }
+            else
+            {
+                Q8_0Interleaved<C1>.Repack(Base, Tensor.Rows, Tensor.RowBytes, blocks, packed);
+            }
             _packed = packed;
             if (MemoryMarshal.TryGetMemoryManager(Tensor.Data, out MemoryManager<byte>? manager, out int start, out int length)
                 && manager is IEvictableMemory evictable)

@@ -39,24 +39,20 @@ namespace QuantRuntime.Kernels.Backends.Cpu;
 /// for bit.
 /// </para>
 /// </summary>
-internal static unsafe class Q4_0Interleaved
+internal readonly unsafe struct Q4_0Interleaved : IInterleavedKernel
 {
-    /// <summary>Weight rows per tile.</summary>
-    public const int TileRows = 16;
-
-    /// <summary>Bytes of one block of a tile: 4 packed-level vectors and 16 fp16 scales (= 16 × 18).</summary>
-    public const int TileBlockBytes = 4 * 64 + 2 * TileRows;
+    private const int TileRows = InterleavedTile.Rows;
 
     private const int BlockBytes = 18;
 
-    /// <summary>Bytes of the repacked tensor of <paramref name="rows"/> rows of <paramref name="blocks"/> blocks.</summary>
-    public static long PackedBytes(int rows, int blocks) => (long)((rows + TileRows - 1) / TileRows) * blocks * TileBlockBytes;
+    /// <summary>Bytes of one block of a tile: 4 packed-level vectors and 16 fp16 scales (= 16 × 18).</summary>
+    public static int TileBlockBytes => 4 * 64 + 2 * TileRows;
 
     /// <summary>Repacks a Q4_0-layout tensor (row stride <paramref name="rowBytes"/>) into <paramref name="packed"/>.</summary>
     public static void Repack(byte* source, int rows, int rowBytes, int blocks, byte* packed)
     {
         int tiles = (rows + TileRows - 1) / TileRows;
-        System.Runtime.InteropServices.NativeMemory.Clear(packed, (nuint)PackedBytes(rows, blocks));
+        System.Runtime.InteropServices.NativeMemory.Clear(packed, (nuint)InterleavedTile.PackedBytes(rows, blocks, TileBlockBytes));
         for (int t = 0; t < tiles; t++)
         {
             int valid = Math.Min(TileRows, rows - t * TileRows);
@@ -78,13 +74,7 @@ internal static unsafe class Q4_0Interleaved
         }
     }
 
-    /// <summary>Activation rows one <see cref="Tile{TA}"/> call takes at most: the levels of a block are unpacked once for all of them.</summary>
-    public const int MaxActivationRows = 8;
-
-    /// <summary>
-    /// One tile (<paramref name="tile"/>: its first block) against <typeparamref name="TA"/> (1 to 8)
-    /// quantized activation rows: y[a * yStride + r] for r &lt; <paramref name="valid"/>.
-    /// </summary>
+    /// <inheritdoc cref="IInterleavedKernel.Tile{TA}"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit] // the row tables are filled before they are read
     public static void Tile<TA>(byte* tile, int blocks, byte* act, int actStride, int pairs, float* y, int yStride, int valid,
@@ -94,9 +84,9 @@ internal static unsafe class Q4_0Interleaved
         var ones = Vector512.Create((short)1);
         var low = Vector512.Create((byte)0x0F);
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        sbyte** q = stackalloc sbyte*[MaxActivationRows];
-        float** s = stackalloc float*[MaxActivationRows];
-        int** m = stackalloc int*[MaxActivationRows];
+        sbyte** q = stackalloc sbyte*[InterleavedTile.MaxActivationRows];
+        float** s = stackalloc float*[InterleavedTile.MaxActivationRows];
+        int** m = stackalloc int*[InterleavedTile.MaxActivationRows];
         for (int a = 0; a < TA.Value; a++)
         {
             byte* row = act + (long)a * actStride;
@@ -104,20 +94,12 @@ internal static unsafe class Q4_0Interleaved
             s[a] = QuantizedActivations.Scales(row, pairs);
             m[a] = QuantizedActivations.Sums(row, pairs);
         }
-        // The next tile is prefetched while this one computes: a tile's blocks lie one after another,
-        // but a decode GEMV moves on to the next tile every few microseconds.
         byte* prefetchEnd = prefetch + prefetchBytes;
-        int prefetchStep = (prefetchBytes / Math.Max(1, blocks) + 63) & ~63;
-        for (int b = 0; b < blocks; b++, tile += TileBlockBytes)
+        int prefetchStep = InterleavedTile.PrefetchStep(prefetchBytes, blocks);
+        int tileBlockBytes = TileBlockBytes;
+        for (int b = 0; b < blocks; b++, tile += tileBlockBytes)
         {
-            if (prefetch < prefetchEnd)
-            {
-                for (int i = 0; i < prefetchStep; i += 64)
-                {
-                    Memory.Prefetch(prefetch + i);
-                }
-                prefetch += prefetchStep;
-            }
+            InterleavedTile.Prefetch(ref prefetch, prefetchEnd, prefetchStep);
             var p0 = Vector512.Load(tile);
             var p1 = Vector512.Load(tile + 64);
             var p2 = Vector512.Load(tile + 128);
@@ -141,14 +123,14 @@ internal static unsafe class Q4_0Interleaved
             if (TA.Value > 6) c6 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[6] + o, s[6][b], m[6][b], ones, c6);
             if (TA.Value > 7) c7 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[7] + o, s[7][b], m[7][b], ones, c7);
         }
-        Store(c0, y, valid);
-        if (TA.Value > 1) Store(c1, y + yStride, valid);
-        if (TA.Value > 2) Store(c2, y + 2L * yStride, valid);
-        if (TA.Value > 3) Store(c3, y + 3L * yStride, valid);
-        if (TA.Value > 4) Store(c4, y + 4L * yStride, valid);
-        if (TA.Value > 5) Store(c5, y + 5L * yStride, valid);
-        if (TA.Value > 6) Store(c6, y + 6L * yStride, valid);
-        if (TA.Value > 7) Store(c7, y + 7L * yStride, valid);
+        InterleavedTile.Store(c0, y, valid);
+        if (TA.Value > 1) InterleavedTile.Store(c1, y + yStride, valid);
+        if (TA.Value > 2) InterleavedTile.Store(c2, y + 2L * yStride, valid);
+        if (TA.Value > 3) InterleavedTile.Store(c3, y + 3L * yStride, valid);
+        if (TA.Value > 4) InterleavedTile.Store(c4, y + 4L * yStride, valid);
+        if (TA.Value > 5) InterleavedTile.Store(c5, y + 5L * yStride, valid);
+        if (TA.Value > 6) InterleavedTile.Store(c6, y + 6L * yStride, valid);
+        if (TA.Value > 7) InterleavedTile.Store(c7, y + 7L * yStride, valid);
     }
 
     /// <summary>acc + (Σ (q − 8) y over the block, per row) · d_row · d_y.</summary>
@@ -167,21 +149,5 @@ internal static unsafe class Q4_0Interleaved
         pairs += Avx512BW.MultiplyAddAdjacent(w7, Vector512.Create(*(int*)(q + 28)).AsSByte());
         var dot = Avx512BW.MultiplyAddAdjacent(pairs, ones) - Vector512.Create(8 * sum);
         return Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(dot), d * Vector512.Create(scale), acc);
-    }
-
-    [SkipLocalsInit] // the lanes are stored before they are read
-    private static void Store(Vector512<float> c, float* y, int valid)
-    {
-        if (valid == TileRows)
-        {
-            c.Store(y);
-            return;
-        }
-        float* lanes = stackalloc float[TileRows];
-        c.Store(lanes);
-        for (int r = 0; r < valid; r++)
-        {
-            y[r] = lanes[r];
-        }
     }
 }

@@ -1,0 +1,213 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace QuantRuntime.Kernels.Backends.Cpu;
+
+/// <summary>
+/// Q8_0 weights (and INT8 g32, the same layout) on AVX-512, with 16 weight rows side by side in
+/// each 512-bit vector, for decode (GEMV) and prefill (GEMM) alike. <typeparamref name="TV"/> picks
+/// the integer dot product: 1 for AVX-VNNI's vpdpbusd (256-bit, <see cref="CpuKernelLevel.Avx512Vnni"/>),
+/// 0 for vpmaddubsw on split levels (<see cref="CpuKernelLevel.Avx512"/>). Both are exact, so both
+/// give the same bits.
+/// <para>
+/// <b>Layout.</b> On its first matrix product the tensor is repacked once (<see cref="Repack"/>), at exactly the size of
+/// Q8_0. For each tile of 16 rows and each block of 32 weights there are 544 bytes:
+/// <list type="bullet">
+/// <item>8 vectors of levels: dword r of vector m holds weights 4m..4m+3 of row r, each stored as
+/// u = s + 128 (s the signed Q8_0 level), so that it can be the unsigned operand of vpdpbusd and
+/// vpmaddubsw.</item>
+/// <item>The 16 rows' fp16 scales.</item>
+/// </list>
+/// Rows past the tensor's end are zero (scale 0). The file's own bytes are then no longer read, and a
+/// file-backed source is evicted (<see cref="Tensors.IEvictableMemory"/>).
+/// </para>
+/// <para>
+/// <b>Arithmetic.</b> Per block and activation row, Σ u·y is exact in int32, and subtracting
+/// 128 · Σy (kept with the quantized activations) gives Σ s·y.
+/// <list type="bullet">
+/// <item>VNNI: 16 vpdpbusd (each half of a vector against a 4-byte broadcast of y), in four
+/// independent chains.</item>
+/// <item>Without VNNI, u = 16h + l with h, l ∈ [0, 15]: vpmaddubsw of h and of l against y give
+/// int16 pair sums of at most 2 · 15 · 127, so eight of them add up exactly (30 480 &lt; 2^15); one
+/// vpmaddwd each (by 16 and by 1) takes them to int32.</item>
+/// </list>
+/// The block's dot product is converted to float once and accumulated with scale d_row · d_y,
+/// as in <see cref="Q4_0Interleaved"/>. The unrepacked kernel of <see cref="QuantMatMul"/> needs
+/// about 12 operations per 64 multiply-adds and reads 4 rows as 4 separate streams.
+/// </para>
+/// </summary>
+internal readonly unsafe struct Q8_0Interleaved<TV> : IInterleavedKernel where TV : struct, IConst
+{
+    private const int BlockBytes = 34;
+
+    /// <summary>Bytes of one block of a tile: 8 level vectors and 16 fp16 scales (= 16 × 34).</summary>
+    public static int TileBlockBytes => 8 * 64 + 2 * InterleavedTile.Rows;
+
+    /// <summary>Repacks a Q8_0-layout tensor (row stride <paramref name="rowBytes"/>) into <paramref name="packed"/>.</summary>
+    public static void Repack(byte* source, int rows, int rowBytes, int blocks, byte* packed)
+    {
+        int tiles = (rows + InterleavedTile.Rows - 1) / InterleavedTile.Rows;
+        int tileBlockBytes = TileBlockBytes;
+        System.Runtime.InteropServices.NativeMemory.Clear(packed, (nuint)InterleavedTile.PackedBytes(rows, blocks, tileBlockBytes));
+        for (int t = 0; t < tiles; t++)
+        {
+            int valid = Math.Min(InterleavedTile.Rows, rows - t * InterleavedTile.Rows);
+            byte* tile = packed + (long)t * blocks * tileBlockBytes;
+            for (int r = 0; r < valid; r++)
+            {
+                byte* row = source + (long)(t * InterleavedTile.Rows + r) * rowBytes;
+                for (int b = 0; b < blocks; b++)
+                {
+                    byte* block = row + b * BlockBytes;
+                    byte* target = tile + (long)b * tileBlockBytes;
+                    for (int m = 0; m < 8; m++)
+                    {
+                        ((uint*)(target + 64 * m))[r] = Unsafe.ReadUnaligned<uint>(block + 2 + 4 * m) ^ 0x80808080u;
+                    }
+                    ((ushort*)(target + 512))[r] = Unsafe.ReadUnaligned<ushort>(block);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc cref="IInterleavedKernel.Tile{TA}"/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit] // the row tables are filled before they are read
+    public static void Tile<TA>(byte* tile, int blocks, byte* act, int actStride, int pairs, float* y, int yStride, int valid,
+        byte* prefetch, int prefetchBytes)
+        where TA : struct, IConst
+    {
+        var low = Vector512.Create((byte)0x0F);
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        sbyte** q = stackalloc sbyte*[InterleavedTile.MaxActivationRows];
+        float** s = stackalloc float*[InterleavedTile.MaxActivationRows];
+        int** m = stackalloc int*[InterleavedTile.MaxActivationRows];
+        for (int a = 0; a < TA.Value; a++)
+        {
+            byte* row = act + (long)a * actStride;
+            q[a] = (sbyte*)row;
+            s[a] = QuantizedActivations.Scales(row, pairs);
+            m[a] = QuantizedActivations.Sums(row, pairs);
+        }
+        byte* prefetchEnd = prefetch + prefetchBytes;
+        int prefetchStep = InterleavedTile.PrefetchStep(prefetchBytes, blocks);
+        int tileBlockBytes = TileBlockBytes;
+        for (int b = 0; b < blocks; b++, tile += tileBlockBytes)
+        {
+            InterleavedTile.Prefetch(ref prefetch, prefetchEnd, prefetchStep);
+            var d = HalfBits.ToSingle(Vector512.WidenLower(Vector256.Load((ushort*)(tile + 512)).ToVector512Unsafe()));
+            int o = b * 32;
+            if (TV.Value == 1)
+            {
+                c0 = BlockVnni(tile, d, q[0] + o, s[0][b], m[0][b], c0);
+                if (TA.Value > 1) c1 = BlockVnni(tile, d, q[1] + o, s[1][b], m[1][b], c1);
+                if (TA.Value > 2) c2 = BlockVnni(tile, d, q[2] + o, s[2][b], m[2][b], c2);
+                if (TA.Value > 3) c3 = BlockVnni(tile, d, q[3] + o, s[3][b], m[3][b], c3);
+                if (TA.Value > 4) c4 = BlockVnni(tile, d, q[4] + o, s[4][b], m[4][b], c4);
+                if (TA.Value > 5) c5 = BlockVnni(tile, d, q[5] + o, s[5][b], m[5][b], c5);
+                if (TA.Value > 6) c6 = BlockVnni(tile, d, q[6] + o, s[6][b], m[6][b], c6);
+                if (TA.Value > 7) c7 = BlockVnni(tile, d, q[7] + o, s[7][b], m[7][b], c7);
+            }
+            else
+            {
+                var w = new SplitLevels(tile, low);
+                c0 = BlockSplit(w, d, q[0] + o, s[0][b], m[0][b], c0);
+                if (TA.Value > 1) c1 = BlockSplit(w, d, q[1] + o, s[1][b], m[1][b], c1);
+                if (TA.Value > 2) c2 = BlockSplit(w, d, q[2] + o, s[2][b], m[2][b], c2);
+                if (TA.Value > 3) c3 = BlockSplit(w, d, q[3] + o, s[3][b], m[3][b], c3);
+                if (TA.Value > 4) c4 = BlockSplit(w, d, q[4] + o, s[4][b], m[4][b], c4);
+                if (TA.Value > 5) c5 = BlockSplit(w, d, q[5] + o, s[5][b], m[5][b], c5);
+                if (TA.Value > 6) c6 = BlockSplit(w, d, q[6] + o, s[6][b], m[6][b], c6);
+                if (TA.Value > 7) c7 = BlockSplit(w, d, q[7] + o, s[7][b], m[7][b], c7);
+            }
+        }
+        InterleavedTile.Store(c0, y, valid);
+        if (TA.Value > 1) InterleavedTile.Store(c1, y + yStride, valid);
+        if (TA.Value > 2) InterleavedTile.Store(c2, y + 2L * yStride, valid);
+        if (TA.Value > 3) InterleavedTile.Store(c3, y + 3L * yStride, valid);
+        if (TA.Value > 4) InterleavedTile.Store(c4, y + 4L * yStride, valid);
+        if (TA.Value > 5) InterleavedTile.Store(c5, y + 5L * yStride, valid);
+        if (TA.Value > 6) InterleavedTile.Store(c6, y + 6L * yStride, valid);
+        if (TA.Value > 7) InterleavedTile.Store(c7, y + 7L * yStride, valid);
+    }
+
+    /// <summary>A block's 8 level vectors split into high nibbles H<i>m</i> and low nibbles L<i>m</i>.</summary>
+    private readonly struct SplitLevels
+    {
+        public readonly Vector512<byte> L0, L1, L2, L3, L4, L5, L6, L7, H0, H1, H2, H3, H4, H5, H6, H7;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public SplitLevels(byte* tile, Vector512<byte> low)
+        {
+            var p0 = Vector512.Load(tile);
+            var p1 = Vector512.Load(tile + 64);
+            var p2 = Vector512.Load(tile + 128);
+            var p3 = Vector512.Load(tile + 192);
+            var p4 = Vector512.Load(tile + 256);
+            var p5 = Vector512.Load(tile + 320);
+            var p6 = Vector512.Load(tile + 384);
+            var p7 = Vector512.Load(tile + 448);
+            L0 = p0 & low; H0 = (p0.AsUInt16() >>> 4).AsByte() & low;
+            L1 = p1 & low; H1 = (p1.AsUInt16() >>> 4).AsByte() & low;
+            L2 = p2 & low; H2 = (p2.AsUInt16() >>> 4).AsByte() & low;
+            L3 = p3 & low; H3 = (p3.AsUInt16() >>> 4).AsByte() & low;
+            L4 = p4 & low; H4 = (p4.AsUInt16() >>> 4).AsByte() & low;
+            L5 = p5 & low; H5 = (p5.AsUInt16() >>> 4).AsByte() & low;
+            L6 = p6 & low; H6 = (p6.AsUInt16() >>> 4).AsByte() & low;
+            L7 = p7 & low; H7 = (p7.AsUInt16() >>> 4).AsByte() & low;
+        }
+    }
+
+    /// <summary>
+    /// acc + (Σ s y over the block, per row) · d_row · d_y, with vpdpbusd. The levels are loaded here,
+    /// per activation row, from L1: the VEX form takes no broadcast operand, so the loads are what
+    /// would otherwise be register pressure (16 level halves + 8 broadcasts + accumulators).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> BlockVnni(byte* w, Vector512<float> d, sbyte* q, float scale, int sum, Vector512<float> acc)
+    {
+        var y0 = Vector256.Create(*(int*)q).AsSByte();
+        var y1 = Vector256.Create(*(int*)(q + 4)).AsSByte();
+        var lo0 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Load(w), y0);
+        var hi0 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Load(w + 32), y0);
+        var lo1 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Load(w + 64), y1);
+        var hi1 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Load(w + 96), y1);
+        for (int m = 2; m < 8; m += 2)
+        {
+            var ya = Vector256.Create(*(int*)(q + 4 * m)).AsSByte();
+            var yb = Vector256.Create(*(int*)(q + 4 * m + 4)).AsSByte();
+            lo0 = AvxVnni.MultiplyWideningAndAdd(lo0, Vector256.Load(w + 64 * m), ya);
+            hi0 = AvxVnni.MultiplyWideningAndAdd(hi0, Vector256.Load(w + 64 * m + 32), ya);
+            lo1 = AvxVnni.MultiplyWideningAndAdd(lo1, Vector256.Load(w + 64 * m + 64), yb);
+            hi1 = AvxVnni.MultiplyWideningAndAdd(hi1, Vector256.Load(w + 64 * m + 96), yb);
+        }
+        var dot = (lo0 + lo1).ToVector512Unsafe().WithUpper(hi0 + hi1) - Vector512.Create(128 * sum);
+        return Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(dot), d * Vector512.Create(scale), acc);
+    }
+
+    /// <summary>acc + (Σ s y over the block, per row) · d_row · d_y, with vpmaddubsw on nibbles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> BlockSplit(in SplitLevels w, Vector512<float> d, sbyte* q, float scale, int sum, Vector512<float> acc)
+    {
+        var y0 = Vector512.Create(*(int*)q).AsSByte();
+        var y1 = Vector512.Create(*(int*)(q + 4)).AsSByte();
+        var y2 = Vector512.Create(*(int*)(q + 8)).AsSByte();
+        var y3 = Vector512.Create(*(int*)(q + 12)).AsSByte();
+        var y4 = Vector512.Create(*(int*)(q + 16)).AsSByte();
+        var y5 = Vector512.Create(*(int*)(q + 20)).AsSByte();
+        var y6 = Vector512.Create(*(int*)(q + 24)).AsSByte();
+        var y7 = Vector512.Create(*(int*)(q + 28)).AsSByte();
+        var high = Avx512BW.MultiplyAddAdjacent(w.H0, y0) + Avx512BW.MultiplyAddAdjacent(w.H1, y1)
+            + Avx512BW.MultiplyAddAdjacent(w.H2, y2) + Avx512BW.MultiplyAddAdjacent(w.H3, y3)
+            + Avx512BW.MultiplyAddAdjacent(w.H4, y4) + Avx512BW.MultiplyAddAdjacent(w.H5, y5)
+            + Avx512BW.MultiplyAddAdjacent(w.H6, y6) + Avx512BW.MultiplyAddAdjacent(w.H7, y7);
+        var lowSum = Avx512BW.MultiplyAddAdjacent(w.L0, y0) + Avx512BW.MultiplyAddAdjacent(w.L1, y1)
+            + Avx512BW.MultiplyAddAdjacent(w.L2, y2) + Avx512BW.MultiplyAddAdjacent(w.L3, y3)
+            + Avx512BW.MultiplyAddAdjacent(w.L4, y4) + Avx512BW.MultiplyAddAdjacent(w.L5, y5)
+            + Avx512BW.MultiplyAddAdjacent(w.L6, y6) + Avx512BW.MultiplyAddAdjacent(w.L7, y7);
+        var dot = Avx512BW.MultiplyAddAdjacent(high, Vector512.Create((short)16)) + Avx512BW.MultiplyAddAdjacent(lowSum, Vector512.Create((short)1))
+            - Vector512.Create(128 * sum);
+        return Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(dot), d * Vector512.Create(scale), acc);
+    }
+}
