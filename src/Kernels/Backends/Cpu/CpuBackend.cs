@@ -541,24 +541,22 @@ public sealed unsafe class CpuBackend : IComputeBackend
             {
                 int valid = Math.Min(InterleavedTile.Rows, o1 - o);
                 byte* tile = _packed + o / InterleavedTile.Rows * tileBytes;
-                // The first pass over the tile prefetches the next one (there is none after the last).
-                int nextBytes = o + InterleavedTile.Rows < n ? (int)tileBytes : 0;
                 byte* act = _act;
                 float* y = _y + o;
                 int left = _rows;
-                for (; left >= 8; left -= 8, act += 8L * _actStride, y += 8L * n, nextBytes = 0)
+                for (; left >= 8; left -= 8, act += 8L * _actStride, y += 8L * n)
                 {
-                    TK.Tile<C8>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes);
+                    TK.Tile<C8>(tile, blocks, act, _actStride, pairs, y, n, valid);
                 }
                 switch (left)
                 {
-                    case 7: TK.Tile<C7>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
-                    case 6: TK.Tile<C6>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
-                    case 5: TK.Tile<C5>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
-                    case 4: TK.Tile<C4>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
-                    case 3: TK.Tile<C3>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
-                    case 2: TK.Tile<C2>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
-                    case 1: TK.Tile<C1>(tile, blocks, act, _actStride, pairs, y, n, valid, tile + tileBytes, nextBytes); break;
+                    case 7: TK.Tile<C7>(tile, blocks, act, _actStride, pairs, y, n, valid); break;
+                    case 6: TK.Tile<C6>(tile, blocks, act, _actStride, pairs, y, n, valid); break;
+                    case 5: TK.Tile<C5>(tile, blocks, act, _actStride, pairs, y, n, valid); break;
+                    case 4: TK.Tile<C4>(tile, blocks, act, _actStride, pairs, y, n, valid); break;
+                    case 3: TK.Tile<C3>(tile, blocks, act, _actStride, pairs, y, n, valid); break;
+                    case 2: TK.Tile<C2>(tile, blocks, act, _actStride, pairs, y, n, valid); break;
+                    case 1: TK.Tile<C1>(tile, blocks, act, _actStride, pairs, y, n, valid); break;
                 }
             }
         }

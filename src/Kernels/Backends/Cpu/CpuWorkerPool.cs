@@ -14,7 +14,14 @@ internal interface IParallelWork
 /// caller of <see cref="Execute"/> works as worker 0 alongside <c>Workers - 1</c> threads that
 /// spin briefly between operators (the gaps in a forward pass are microseconds) and then block,
 /// so an idle backend costs no CPU. A dispatch allocates nothing: the work is an object the caller
-/// reuses and chunks are claimed with one compare-and-swap each.
+/// reuses.
+/// <para>
+/// Each worker owns a contiguous share of the chunks, in a claim word on a cache line of its own,
+/// and claims from it without contention; a worker whose share is done takes what is left of the
+/// others'. So a dispatch moves a handful of cache lines between cores rather than two per chunk
+/// (a shared counter cost about 4 µs per dispatch on this project's 2-core VM, against matrix
+/// products of 10-80 µs in decode). Finished chunks are counted once per worker and dispatch.
+/// </para>
 /// <para>
 /// The caller waits for chunks, not for threads: claims carry the dispatch's generation, so a
 /// worker that the OS has not scheduled yet (common on a shared machine) simply finds nothing left
@@ -26,19 +33,23 @@ internal interface IParallelWork
 internal sealed class CpuWorkerPool : IDisposable
 {
     private static readonly long SpinTicks = Stopwatch.Frequency / 5000; // 200 microseconds
+    // Longs between two workers' claim words, and around the shared counters: 128 bytes, so that the
+    // adjacent-line prefetcher does not pair them either.
+    private const int LineLongs = 16;
     private readonly Thread[] _threads;
     private readonly object _gate = new();
     private readonly object _doneGate = new();
     private readonly long[] _allocated;
+    // Per worker w, at index (w + 1) * LineLongs: generation (24 bits) | end (20 bits) | next chunk
+    // index (20 bits) of its share, so a claim never pairs one dispatch's range with another's.
+    private readonly long[] _claims;
+    // [LineLongs]: the generation workers watch; [2 * LineLongs]: chunks finished in it.
+    private readonly long[] _counters = new long[3 * LineLongs + 1];
     private IParallelWork? _work;
-    // The claim word: generation (24 bits) | chunk count (20 bits) | next chunk index (20 bits),
-    // so a worker never pairs one dispatch's count or index with another's.
-    private long _next;
+    private int _chunks;
     private const int IndexBits = 20;
     private const long IndexMask = (1L << IndexBits) - 1;
     private const long GenerationMask = (1L << 24) - 1;
-    private int _completed;   // chunks of the current generation finished
-    private int _generation;
     private int _sleepers;
     private int _callerWaiting;
     private volatile bool _stopping;
@@ -50,6 +61,7 @@ internal sealed class CpuWorkerPool : IDisposable
         Workers = workers;
         _threads = new Thread[workers - 1];
         _allocated = new long[workers];
+        _claims = new long[(workers + 2) * LineLongs];
         for (int i = 0; i < _threads.Length; i++)
         {
             int index = i + 1;
@@ -64,6 +76,12 @@ internal sealed class CpuWorkerPool : IDisposable
 
     /// <summary>Threads that compute, the caller included.</summary>
     public int Workers { get; }
+
+    private ref long Generation => ref _counters[LineLongs];
+
+    private ref long Completed => ref _counters[2 * LineLongs];
+
+    private ref long Claim(int worker) => ref _claims[(worker + 1) * LineLongs];
 
     /// <summary>Runs chunks 0..<paramref name="chunks"/>-1 of <paramref name="work"/> and returns when all are done.</summary>
     public void Execute(IParallelWork work, int chunks)
@@ -84,12 +102,19 @@ internal sealed class CpuWorkerPool : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(chunks), $"at most {IndexMask} chunks per dispatch");
         }
-        int generation = _generation + 1;
+        long generation = Generation + 1;
         _work = work;
+        _chunks = chunks;
         _failure = null;
-        Volatile.Write(ref _completed, 0);
-        Volatile.Write(ref _next, ((generation & GenerationMask) << (2 * IndexBits)) | ((long)chunks << IndexBits));
-        Interlocked.Exchange(ref _generation, generation);
+        Volatile.Write(ref Completed, 0);
+        long tag = (generation & GenerationMask) << (2 * IndexBits);
+        for (int w = 0; w < Workers; w++)
+        {
+            long first = (long)chunks * w / Workers;
+            long end = (long)chunks * (w + 1) / Workers;
+            Volatile.Write(ref Claim(w), tag | (end << IndexBits) | first);
+        }
+        Interlocked.Exchange(ref Generation, generation);
         if (Volatile.Read(ref _sleepers) > 0)
         {
             lock (_gate)
@@ -118,42 +143,58 @@ internal sealed class CpuWorkerPool : IDisposable
         }
     }
 
-    /// <summary>Claims and runs chunks of <paramref name="generation"/> until none is left (or the generation has moved on).</summary>
-    private void RunChunks(int generation, IParallelWork work, int worker)
+    /// <summary>
+    /// Claims and runs chunks of <paramref name="generation"/>, from the worker's own share first, then
+    /// from the others', until none is left (or the generation has moved on); then counts them done.
+    /// </summary>
+    private void RunChunks(long generation, IParallelWork work, int worker)
     {
-        while (true)
+        int done = 0;
+        try
         {
-            long claim = Volatile.Read(ref _next);
-            if (((claim >> (2 * IndexBits)) & GenerationMask) != (generation & GenerationMask))
+            for (int i = 0; i < Workers; i++)
             {
-                return;
-            }
-            int chunks = (int)((claim >> IndexBits) & IndexMask);
-            int chunk = (int)(claim & IndexMask);
-            if (chunk >= chunks)
-            {
-                return;
-            }
-            if (Interlocked.CompareExchange(ref _next, claim + 1, claim) != claim)
-            {
-                continue;
-            }
-            try
-            {
-                work.Run(chunk, worker);
-            }
-            catch (Exception e) when (worker != 0)
-            {
-                Interlocked.CompareExchange(ref _failure, e, null);
-            }
-            finally
-            {
-                if (Interlocked.Increment(ref _completed) == chunks && Volatile.Read(ref _callerWaiting) != 0)
+                int owner = worker + i < Workers ? worker + i : worker + i - Workers;
+                ref long word = ref Claim(owner);
+                while (true)
                 {
-                    lock (_doneGate)
+                    long claim = Volatile.Read(ref word);
+                    if (((claim >> (2 * IndexBits)) & GenerationMask) != (generation & GenerationMask))
                     {
-                        Monitor.PulseAll(_doneGate);
+                        return; // a later dispatch has begun: this one is complete
                     }
+                    int end = (int)((claim >> IndexBits) & IndexMask);
+                    int chunk = (int)(claim & IndexMask);
+                    if (chunk >= end)
+                    {
+                        break;
+                    }
+                    if (Interlocked.CompareExchange(ref word, claim + 1, claim) != claim)
+                    {
+                        continue;
+                    }
+                    try
+                    {
+                        work.Run(chunk, worker);
+                    }
+                    catch (Exception e) when (worker != 0)
+                    {
+                        Interlocked.CompareExchange(ref _failure, e, null);
+                    }
+                    finally
+                    {
+                        done++;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (done > 0 && Interlocked.Add(ref Completed, done) == Volatile.Read(ref _chunks) && Volatile.Read(ref _callerWaiting) != 0)
+            {
+                lock (_doneGate)
+                {
+                    Monitor.PulseAll(_doneGate);
                 }
             }
         }
@@ -163,7 +204,7 @@ internal sealed class CpuWorkerPool : IDisposable
     {
         long start = Stopwatch.GetTimestamp();
         int spins = 0;
-        while (Volatile.Read(ref _completed) != chunks)
+        while (Volatile.Read(ref Completed) != chunks)
         {
             if (++spins % 64 == 0 && Stopwatch.GetTimestamp() - start > SpinTicks)
             {
@@ -172,7 +213,7 @@ internal sealed class CpuWorkerPool : IDisposable
                 Interlocked.Exchange(ref _callerWaiting, 1);
                 lock (_doneGate)
                 {
-                    while (Volatile.Read(ref _completed) != chunks)
+                    while (Volatile.Read(ref Completed) != chunks)
                     {
                         Monitor.Wait(_doneGate);
                     }
@@ -186,21 +227,21 @@ internal sealed class CpuWorkerPool : IDisposable
 
     private void WorkerLoop(int index)
     {
-        int seen = 0;
+        long seen = 0;
         while (true)
         {
-            if (Volatile.Read(ref _generation) == seen)
+            if (Volatile.Read(ref Generation) == seen)
             {
                 long start = Stopwatch.GetTimestamp();
                 int spins = 0;
-                while (Volatile.Read(ref _generation) == seen && !_stopping)
+                while (Volatile.Read(ref Generation) == seen && !_stopping)
                 {
                     if (++spins % 64 == 0 && Stopwatch.GetTimestamp() - start > SpinTicks)
                     {
                         Interlocked.Increment(ref _sleepers);
                         lock (_gate)
                         {
-                            while (Volatile.Read(ref _generation) == seen && !_stopping)
+                            while (Volatile.Read(ref Generation) == seen && !_stopping)
                             {
                                 Monitor.Wait(_gate);
                             }
@@ -215,7 +256,7 @@ internal sealed class CpuWorkerPool : IDisposable
             {
                 return;
             }
-            seen = Volatile.Read(ref _generation);
+            seen = Volatile.Read(ref Generation);
             // Read after the generation: the caller publishes the work before the generation. If the
             // caller has moved on since, every claim below fails (see RunChunks).
             var work = _work;

@@ -14,9 +14,9 @@ internal unsafe interface IInterleavedKernel
 
     /// <summary>
     /// One tile (<paramref name="tile"/>: its first block) against <typeparamref name="TA"/> (1 to 8)
-    /// quantized activation rows: y[a * yStride + r] for r &lt; <paramref name="valid"/>. While it
-    /// computes it prefetches <paramref name="prefetchBytes"/> from <paramref name="prefetch"/>.
+    /// quantized activation rows: y[a * yStride + r] for r &lt; <paramref name="valid"/>. It prefetches
+    /// the stream ahead (<see cref="InterleavedTile.PrefetchAhead"/>).
     /// </summary>
-    static abstract void Tile<TA>(byte* tile, int blocks, byte* act, int actStride, int pairs, float* y, int yStride, int valid,
-        byte* prefetch, int prefetchBytes) where TA : struct, IConst;
+    static abstract void Tile<TA>(byte* tile, int blocks, byte* act, int actStride, int pairs, float* y, int yStride, int valid)
+        where TA : struct, IConst;
 }

@@ -77,8 +77,7 @@ internal readonly unsafe struct Q4_0Interleaved : IInterleavedKernel
     /// <inheritdoc cref="IInterleavedKernel.Tile{TA}"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit] // the row tables are filled before they are read
-    public static void Tile<TA>(byte* tile, int blocks, byte* act, int actStride, int pairs, float* y, int yStride, int valid,
-        byte* prefetch, int prefetchBytes)
+    public static void Tile<TA>(byte* tile, int blocks, byte* act, int actStride, int pairs, float* y, int yStride, int valid)
         where TA : struct, IConst
     {
         var ones = Vector512.Create((short)1);
@@ -94,12 +93,10 @@ internal readonly unsafe struct Q4_0Interleaved : IInterleavedKernel
             s[a] = QuantizedActivations.Scales(row, pairs);
             m[a] = QuantizedActivations.Sums(row, pairs);
         }
-        byte* prefetchEnd = prefetch + prefetchBytes;
-        int prefetchStep = InterleavedTile.PrefetchStep(prefetchBytes, blocks);
         int tileBlockBytes = TileBlockBytes;
         for (int b = 0; b < blocks; b++, tile += tileBlockBytes)
         {
-            InterleavedTile.Prefetch(ref prefetch, prefetchEnd, prefetchStep);
+            InterleavedTile.PrefetchAhead(tile, tileBlockBytes);
             var p0 = Vector512.Load(tile);
             var p1 = Vector512.Load(tile + 64);
             var p2 = Vector512.Load(tile + 128);

@@ -74,8 +74,7 @@ internal readonly unsafe struct Q8_0Interleaved<TV> : IInterleavedKernel where T
     /// <inheritdoc cref="IInterleavedKernel.Tile{TA}"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit] // the row tables are filled before they are read
-    public static void Tile<TA>(byte* tile, int blocks, byte* act, int actStride, int pairs, float* y, int yStride, int valid,
-        byte* prefetch, int prefetchBytes)
+    public static void Tile<TA>(byte* tile, int blocks, byte* act, int actStride, int pairs, float* y, int yStride, int valid)
         where TA : struct, IConst
     {
         var low = Vector512.Create((byte)0x0F);
@@ -90,12 +89,10 @@ internal readonly unsafe struct Q8_0Interleaved<TV> : IInterleavedKernel where T
             s[a] = QuantizedActivations.Scales(row, pairs);
             m[a] = QuantizedActivations.Sums(row, pairs);
         }
-        byte* prefetchEnd = prefetch + prefetchBytes;
-        int prefetchStep = InterleavedTile.PrefetchStep(prefetchBytes, blocks);
         int tileBlockBytes = TileBlockBytes;
         for (int b = 0; b < blocks; b++, tile += tileBlockBytes)
         {
-            InterleavedTile.Prefetch(ref prefetch, prefetchEnd, prefetchStep);
+            InterleavedTile.PrefetchAhead(tile, tileBlockBytes);
             var d = HalfBits.ToSingle(Vector512.WidenLower(Vector256.Load((ushort*)(tile + 512)).ToVector512Unsafe()));
             int o = b * 32;
             if (TV.Value == 1)
