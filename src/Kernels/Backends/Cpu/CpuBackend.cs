@@ -16,12 +16,13 @@ namespace QuantRuntime.Kernels.Backends.Cpu;
 /// their operators in parallel. Steady-state calls allocate nothing.
 /// <para>
 /// Memory. Weights are used in place, straight from the tensor's bytes (the memory map), except
-/// Q4_0-layout matrices on AVX-512: on their first matrix product they are repacked into
-/// <see cref="Q4_0Interleaved"/>'s 16-row tiles, of the same size, and the mapped source pages are
-/// evicted (<see cref="Tensors.IEvictableMemory"/>), so such a weight is resident once, as a copy.
+/// Q4_0- and Q8_0-layout matrices (with INT4/INT8 g32) on AVX-512: on their first matrix product
+/// they are repacked into 16-row interleaved tiles of the same size (<see cref="Q4_0Interleaved"/>,
+/// <see cref="Q8_0Interleaved{TV}"/>), and the mapped source pages are evicted
+/// (<see cref="Tensors.IEvictableMemory"/>), so such a weight is resident once, as a copy.
 /// A table that is only embedded (token embeddings) is never repacked. Besides the weights the backend holds: one-row tensors (norm gains,
 /// biases) decoded to float32 (4 bytes per element of those vectors); int8 activations, about
-/// 1.13 bytes per input element of the largest MatMul batch (rows × K); for F16 weights on AVX-512
+/// 1.25 bytes per input element of the largest MatMul batch (rows × K); for F16 weights on AVX-512
 /// a permuted float32 copy of the activations (4 bytes × rows × K); per worker thread a scratch of
 /// the largest of: an unpacked GEMM weight tile (K/64 × 320-640 bytes: 56 KB at K = 5632 for INT8),
 /// four decoded K-quant rows (16 × K bytes), attention state (group × (headDim + 66) floats); RoPE
@@ -237,9 +238,9 @@ public sealed unsafe class CpuBackend : IComputeBackend
             {
                 EnsureScratch(QuantizedActivations.Pairs(w.Columns) * MatMulWork.UnpackedPairBytes(w.Type) / sizeof(float) + 16);
             }
-            // About eight chunks per thread (each claim is an atomic on a shared line), whole tiles of 4.
-            // Chunking never changes a result: every output row is computed the same way in any tile.
-            // Repacked Q4_0 comes in tiles of 16 rows, so its chunks are whole tiles too.
+            // About eight chunks per thread (enough to even out a slow thread), whole tiles of 4, or of
+            // 16 for repacked weights. Chunking never changes a result: every output row is computed
+            // the same way in any tile.
             byte* packed = w.Interleaving != InterleavedFormat.None ? w.GetPacked() : null;
             int tile = packed != null ? InterleavedTile.Rows : 4;
             int chunkRows = rows == 1

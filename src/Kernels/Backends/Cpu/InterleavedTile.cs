@@ -24,14 +24,52 @@ internal static unsafe class InterleavedTile
     /// </summary>
     public const int PrefetchDistance = 6144;
 
-    /// <summary>Prefetches the bytes <see cref="PrefetchDistance"/> past the block at <paramref name="block"/> (prefetches never fault past the end).</summary>
+    /// <summary>
+    /// Prefetches the bytes <see cref="PrefetchDistance"/> past the block at <paramref name="block"/>
+    /// (prefetches never fault past the end). Unrolled for a JIT-constant <paramref name="blockBytes"/>
+    /// of up to 576: as a loop it was 30 of a Q4_0 block's 100 instructions.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void PrefetchAhead(byte* block, int blockBytes)
     {
-        for (int i = 0; i < blockBytes; i += 64)
+        byte* at = block + PrefetchDistance;
+        Memory.Prefetch(at);
+        if (blockBytes > 64) Memory.Prefetch(at + 64);
+        if (blockBytes > 128) Memory.Prefetch(at + 128);
+        if (blockBytes > 192) Memory.Prefetch(at + 192);
+        if (blockBytes > 256) Memory.Prefetch(at + 256);
+        if (blockBytes > 320) Memory.Prefetch(at + 320);
+        if (blockBytes > 384) Memory.Prefetch(at + 384);
+        if (blockBytes > 448) Memory.Prefetch(at + 448);
+        if (blockBytes > 512) Memory.Prefetch(at + 512);
+    }
+
+    /// <summary>Points <paramref name="q"/>, <paramref name="s"/> and <paramref name="m"/> at the values, scales and block sums of <paramref name="rows"/> quantized activation rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ActivationTables(byte* act, int actStride, int pairs, int rows, sbyte** q, float** s, int** m)
+    {
+        for (int a = 0; a < rows; a++)
         {
-            Memory.Prefetch(block + PrefetchDistance + i);
+            byte* row = act + (long)a * actStride;
+            q[a] = (sbyte*)row;
+            s[a] = QuantizedActivations.Scales(row, pairs);
+            m[a] = QuantizedActivations.Sums(row, pairs);
         }
+    }
+
+    /// <summary>Stores the accumulators of <typeparamref name="TA"/> activation rows, <paramref name="yStride"/> apart.</summary>
+    public static void Store<TA>(Vector512<float> c0, Vector512<float> c1, Vector512<float> c2, Vector512<float> c3,
+        Vector512<float> c4, Vector512<float> c5, Vector512<float> c6, Vector512<float> c7, float* y, int yStride, int valid)
+        where TA : struct, IConst
+    {
+        Store(c0, y, valid);
+        if (TA.Value > 1) Store(c1, y + yStride, valid);
+        if (TA.Value > 2) Store(c2, y + 2L * yStride, valid);
+        if (TA.Value > 3) Store(c3, y + 3L * yStride, valid);
+        if (TA.Value > 4) Store(c4, y + 4L * yStride, valid);
+        if (TA.Value > 5) Store(c5, y + 5L * yStride, valid);
+        if (TA.Value > 6) Store(c6, y + 6L * yStride, valid);
+        if (TA.Value > 7) Store(c7, y + 7L * yStride, valid);
     }
 
     /// <summary>Stores the first <paramref name="valid"/> lanes of <paramref name="c"/> at <paramref name="y"/>.</summary>

@@ -86,13 +86,7 @@ internal readonly unsafe struct Q4_0Interleaved : IInterleavedKernel
         sbyte** q = stackalloc sbyte*[InterleavedTile.MaxActivationRows];
         float** s = stackalloc float*[InterleavedTile.MaxActivationRows];
         int** m = stackalloc int*[InterleavedTile.MaxActivationRows];
-        for (int a = 0; a < TA.Value; a++)
-        {
-            byte* row = act + (long)a * actStride;
-            q[a] = (sbyte*)row;
-            s[a] = QuantizedActivations.Scales(row, pairs);
-            m[a] = QuantizedActivations.Sums(row, pairs);
-        }
+        InterleavedTile.ActivationTables(act, actStride, pairs, TA.Value, q, s, m);
         int tileBlockBytes = TileBlockBytes;
         for (int b = 0; b < blocks; b++, tile += tileBlockBytes)
         {
@@ -120,14 +114,7 @@ internal readonly unsafe struct Q4_0Interleaved : IInterleavedKernel
             if (TA.Value > 6) c6 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[6] + o, s[6][b], m[6][b], ones, c6);
             if (TA.Value > 7) c7 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[7] + o, s[7][b], m[7][b], ones, c7);
         }
-        InterleavedTile.Store(c0, y, valid);
-        if (TA.Value > 1) InterleavedTile.Store(c1, y + yStride, valid);
-        if (TA.Value > 2) InterleavedTile.Store(c2, y + 2L * yStride, valid);
-        if (TA.Value > 3) InterleavedTile.Store(c3, y + 3L * yStride, valid);
-        if (TA.Value > 4) InterleavedTile.Store(c4, y + 4L * yStride, valid);
-        if (TA.Value > 5) InterleavedTile.Store(c5, y + 5L * yStride, valid);
-        if (TA.Value > 6) InterleavedTile.Store(c6, y + 6L * yStride, valid);
-        if (TA.Value > 7) InterleavedTile.Store(c7, y + 7L * yStride, valid);
+        InterleavedTile.Store<TA>(c0, c1, c2, c3, c4, c5, c6, c7, y, yStride, valid);
     }
 
     /// <summary>acc + (Σ (q − 8) y over the block, per row) · d_row · d_y.</summary>

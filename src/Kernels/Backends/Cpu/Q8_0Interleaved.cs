@@ -82,13 +82,7 @@ internal readonly unsafe struct Q8_0Interleaved<TV> : IInterleavedKernel where T
         sbyte** q = stackalloc sbyte*[InterleavedTile.MaxActivationRows];
         float** s = stackalloc float*[InterleavedTile.MaxActivationRows];
         int** m = stackalloc int*[InterleavedTile.MaxActivationRows];
-        for (int a = 0; a < TA.Value; a++)
-        {
-            byte* row = act + (long)a * actStride;
-            q[a] = (sbyte*)row;
-            s[a] = QuantizedActivations.Scales(row, pairs);
-            m[a] = QuantizedActivations.Sums(row, pairs);
-        }
+        InterleavedTile.ActivationTables(act, actStride, pairs, TA.Value, q, s, m);
         int tileBlockBytes = TileBlockBytes;
         for (int b = 0; b < blocks; b++, tile += tileBlockBytes)
         {
@@ -119,14 +113,7 @@ internal readonly unsafe struct Q8_0Interleaved<TV> : IInterleavedKernel where T
                 if (TA.Value > 7) c7 = BlockSplit(w, d, q[7] + o, s[7][b], m[7][b], c7);
             }
         }
-        InterleavedTile.Store(c0, y, valid);
-        if (TA.Value > 1) InterleavedTile.Store(c1, y + yStride, valid);
-        if (TA.Value > 2) InterleavedTile.Store(c2, y + 2L * yStride, valid);
-        if (TA.Value > 3) InterleavedTile.Store(c3, y + 3L * yStride, valid);
-        if (TA.Value > 4) InterleavedTile.Store(c4, y + 4L * yStride, valid);
-        if (TA.Value > 5) InterleavedTile.Store(c5, y + 5L * yStride, valid);
-        if (TA.Value > 6) InterleavedTile.Store(c6, y + 6L * yStride, valid);
-        if (TA.Value > 7) InterleavedTile.Store(c7, y + 7L * yStride, valid);
+        InterleavedTile.Store<TA>(c0, c1, c2, c3, c4, c5, c6, c7, y, yStride, valid);
     }
 
     /// <summary>A block's 8 level vectors split into high nibbles H<i>m</i> and low nibbles L<i>m</i>.</summary>

@@ -55,8 +55,8 @@ internal readonly record struct QuantLayout(int GroupSize, int GroupBytes, int B
 /// <summary>
 /// Quantized-weight matrix products against <see cref="QuantizedActivations"/>: per block of 32 an
 /// exact integer dot product, then float32 scaling and accumulation. The kernels read the weights
-/// in ggml's own block layout, straight from the (memory-mapped) tensor, with no repacking (Q4_0 on
-/// AVX-512 is the exception: <see cref="Q4_0Interleaved"/>).
+/// in ggml's own block layout, straight from the (memory-mapped) tensor, with no repacking (Q4_0 and
+/// Q8_0 on AVX-512 are the exception: <see cref="Q4_0Interleaved"/>, <see cref="Q8_0Interleaved{TV}"/>).
 /// </summary>
 internal static unsafe class QuantMatMul
 {

@@ -12,7 +12,7 @@ namespace QuantRuntime.Kernels.Backends.Cpu;
 /// Layout of one row, 64-byte aligned: the int8 values of all blocks (the block count rounded up
 /// to even, the padding block all zero), then one float scale per block (padding scale 0), then
 /// each block's sum of its int8 values as an int32 (for kernels that take an offset out of
-/// unsigned weight levels once per block, see <see cref="Q4_0Interleaved"/>).
+/// unsigned weight levels once per block, see <see cref="Q4_0Interleaved"/> and <see cref="Q8_0Interleaved{TV}"/>).
 /// The quantization is the same bit for bit at every kernel level.
 /// </summary>
 internal static unsafe class QuantizedActivations
