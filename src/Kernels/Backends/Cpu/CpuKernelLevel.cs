@@ -22,7 +22,7 @@ public enum CpuKernelLevel
     /// <summary>As <see cref="Avx2"/> with AVX-VNNI (vpdpbusd) for the integer dot products.</summary>
     AvxVnni = 3,
 
-    /// <summary><see cref="Vector512{T}"/> floats and AVX-512 BW/VBMI integer dot products.</summary>
+    /// <summary><see cref="Vector512{T}"/> floats and AVX-512 BW/VBMI integer dot products (GFNI for nibble shifts; every CPU with VBMI but one generation has it).</summary>
     Avx512 = 4,
 
     /// <summary>
@@ -46,7 +46,7 @@ public static class CpuKernelLevels
         CpuKernelLevel.Avx2 => Avx2.IsSupported && Fma.IsSupported,
         CpuKernelLevel.AvxVnni => Avx2.IsSupported && Fma.IsSupported && AvxVnni.IsSupported,
         CpuKernelLevel.Avx512 => Avx512F.IsSupported && Avx512BW.IsSupported && Avx512Vbmi.IsSupported
-            && Vector512.IsHardwareAccelerated,
+            && Gfni.V512.IsSupported && Vector512.IsHardwareAccelerated,
         CpuKernelLevel.Avx512Vnni => IsSupported(CpuKernelLevel.Avx512) && AvxVnni.IsSupported,
         _ => false,
     };

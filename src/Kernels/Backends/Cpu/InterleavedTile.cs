@@ -12,6 +12,13 @@ internal static unsafe class InterleavedTile
     /// <summary>Activation rows one tile call takes at most: the levels of a block are unpacked once for all of them.</summary>
     public const int MaxActivationRows = 8;
 
+    /// <summary>
+    /// The GF(2) affine matrix that makes vgf2p8affineqb shift each byte right by 4 (its high
+    /// nibble): one operation instead of a 16-bit shift and a mask. Row 7 − i of the matrix (byte
+    /// 7 − i of each qword) selects the input bit of output bit i.
+    /// </summary>
+    public static Vector512<byte> HighNibbleMatrix => Vector512.Create(0x1020408000000000UL).AsByte();
+
     /// <summary>Bytes of a repacked tensor of <paramref name="rows"/> rows of <paramref name="blocks"/> blocks.</summary>
     public static long PackedBytes(int rows, int blocks, int tileBlockBytes) => (long)((rows + Rows - 1) / Rows) * blocks * tileBlockBytes;
 

@@ -20,7 +20,7 @@ namespace QuantRuntime.Kernels.Backends.Cpu;
 /// resident once.
 /// </para>
 /// <para>
-/// <b>Arithmetic.</b> Per block, masks and shifts turn the 4 packed vectors into 8 vectors of levels
+/// <b>Arithmetic.</b> Per block, masks and GFNI byte shifts turn the 4 packed vectors into 8 vectors of levels
 /// q ∈ [0, 15]. Against one activation row:
 /// <list type="bullet">
 /// <item>Eight vpmaddubsw run with 4-byte broadcasts of the int8 activations. Their int16 sums
@@ -82,11 +82,16 @@ internal readonly unsafe struct Q4_0Interleaved : IInterleavedKernel
     {
         var ones = Vector512.Create((short)1);
         var low = Vector512.Create((byte)0x0F);
+        var highNibble = InterleavedTile.HighNibbleMatrix;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
         sbyte** q = stackalloc sbyte*[InterleavedTile.MaxActivationRows];
         float** s = stackalloc float*[InterleavedTile.MaxActivationRows];
         int** m = stackalloc int*[InterleavedTile.MaxActivationRows];
         InterleavedTile.ActivationTables(act, actStride, pairs, TA.Value, q, s, m);
+        // Row 0's pointers in registers: a decode GEMV reloaded them from the tables every block.
+        sbyte* q0 = q[0];
+        float* s0 = s[0];
+        int* m0 = m[0];
         int tileBlockBytes = TileBlockBytes;
         for (int b = 0; b < blocks; b++, tile += tileBlockBytes)
         {
@@ -99,13 +104,13 @@ internal readonly unsafe struct Q4_0Interleaved : IInterleavedKernel
             var w1 = p1 & low;
             var w2 = p2 & low;
             var w3 = p3 & low;
-            var w4 = (p0.AsUInt16() >>> 4).AsByte() & low;
-            var w5 = (p1.AsUInt16() >>> 4).AsByte() & low;
-            var w6 = (p2.AsUInt16() >>> 4).AsByte() & low;
-            var w7 = (p3.AsUInt16() >>> 4).AsByte() & low;
+            var w4 = Gfni.V512.GaloisFieldAffineTransform(p0, highNibble, 0);
+            var w5 = Gfni.V512.GaloisFieldAffineTransform(p1, highNibble, 0);
+            var w6 = Gfni.V512.GaloisFieldAffineTransform(p2, highNibble, 0);
+            var w7 = Gfni.V512.GaloisFieldAffineTransform(p3, highNibble, 0);
             var d = HalfBits.ToSingle(Vector512.WidenLower(Vector256.Load((ushort*)(tile + 256)).ToVector512Unsafe()));
             int o = b * 32;
-            c0 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[0] + o, s[0][b], m[0][b], ones, c0);
+            c0 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q0 + o, s0[b], m0[b], ones, c0);
             if (TA.Value > 1) c1 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[1] + o, s[1][b], m[1][b], ones, c1);
             if (TA.Value > 2) c2 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[2] + o, s[2][b], m[2][b], ones, c2);
             if (TA.Value > 3) c3 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[3] + o, s[3][b], m[3][b], ones, c3);

@@ -78,11 +78,16 @@ internal readonly unsafe struct Q8_0Interleaved<TV> : IInterleavedKernel where T
         where TA : struct, IConst
     {
         var low = Vector512.Create((byte)0x0F);
+        var highNibble = InterleavedTile.HighNibbleMatrix;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
         sbyte** q = stackalloc sbyte*[InterleavedTile.MaxActivationRows];
         float** s = stackalloc float*[InterleavedTile.MaxActivationRows];
         int** m = stackalloc int*[InterleavedTile.MaxActivationRows];
         InterleavedTile.ActivationTables(act, actStride, pairs, TA.Value, q, s, m);
+        // Row 0's pointers in registers: a decode GEMV reloaded them from the tables every block.
+        sbyte* q0 = q[0];
+        float* s0 = s[0];
+        int* m0 = m[0];
         int tileBlockBytes = TileBlockBytes;
         for (int b = 0; b < blocks; b++, tile += tileBlockBytes)
         {
@@ -91,7 +96,7 @@ internal readonly unsafe struct Q8_0Interleaved<TV> : IInterleavedKernel where T
             int o = b * 32;
             if (TV.Value == 1)
             {
-                c0 = BlockVnni(tile, d, q[0] + o, s[0][b], m[0][b], c0);
+                c0 = BlockVnni(tile, d, q0 + o, s0[b], m0[b], c0);
                 if (TA.Value > 1) c1 = BlockVnni(tile, d, q[1] + o, s[1][b], m[1][b], c1);
                 if (TA.Value > 2) c2 = BlockVnni(tile, d, q[2] + o, s[2][b], m[2][b], c2);
                 if (TA.Value > 3) c3 = BlockVnni(tile, d, q[3] + o, s[3][b], m[3][b], c3);
@@ -102,8 +107,8 @@ internal readonly unsafe struct Q8_0Interleaved<TV> : IInterleavedKernel where T
             }
             else
             {
-                var w = new SplitLevels(tile, low);
-                c0 = BlockSplit(w, d, q[0] + o, s[0][b], m[0][b], c0);
+                var w = new SplitLevels(tile, low, highNibble);
+                c0 = BlockSplit(w, d, q0 + o, s0[b], m0[b], c0);
                 if (TA.Value > 1) c1 = BlockSplit(w, d, q[1] + o, s[1][b], m[1][b], c1);
                 if (TA.Value > 2) c2 = BlockSplit(w, d, q[2] + o, s[2][b], m[2][b], c2);
                 if (TA.Value > 3) c3 = BlockSplit(w, d, q[3] + o, s[3][b], m[3][b], c3);
@@ -122,7 +127,7 @@ internal readonly unsafe struct Q8_0Interleaved<TV> : IInterleavedKernel where T
         public readonly Vector512<byte> L0, L1, L2, L3, L4, L5, L6, L7, H0, H1, H2, H3, H4, H5, H6, H7;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public SplitLevels(byte* tile, Vector512<byte> low)
+        public SplitLevels(byte* tile, Vector512<byte> low, Vector512<byte> highNibble)
         {
             var p0 = Vector512.Load(tile);
             var p1 = Vector512.Load(tile + 64);
@@ -132,14 +137,14 @@ internal readonly unsafe struct Q8_0Interleaved<TV> : IInterleavedKernel where T
             var p5 = Vector512.Load(tile + 320);
             var p6 = Vector512.Load(tile + 384);
             var p7 = Vector512.Load(tile + 448);
-            L0 = p0 & low; H0 = (p0.AsUInt16() >>> 4).AsByte() & low;
-            L1 = p1 & low; H1 = (p1.AsUInt16() >>> 4).AsByte() & low;
-            L2 = p2 & low; H2 = (p2.AsUInt16() >>> 4).AsByte() & low;
-            L3 = p3 & low; H3 = (p3.AsUInt16() >>> 4).AsByte() & low;
-            L4 = p4 & low; H4 = (p4.AsUInt16() >>> 4).AsByte() & low;
-            L5 = p5 & low; H5 = (p5.AsUInt16() >>> 4).AsByte() & low;
-            L6 = p6 & low; H6 = (p6.AsUInt16() >>> 4).AsByte() & low;
-            L7 = p7 & low; H7 = (p7.AsUInt16() >>> 4).AsByte() & low;
+            L0 = p0 & low; H0 = Gfni.V512.GaloisFieldAffineTransform(p0, highNibble, 0);
+            L1 = p1 & low; H1 = Gfni.V512.GaloisFieldAffineTransform(p1, highNibble, 0);
+            L2 = p2 & low; H2 = Gfni.V512.GaloisFieldAffineTransform(p2, highNibble, 0);
+            L3 = p3 & low; H3 = Gfni.V512.GaloisFieldAffineTransform(p3, highNibble, 0);
+            L4 = p4 & low; H4 = Gfni.V512.GaloisFieldAffineTransform(p4, highNibble, 0);
+            L5 = p5 & low; H5 = Gfni.V512.GaloisFieldAffineTransform(p5, highNibble, 0);
+            L6 = p6 & low; H6 = Gfni.V512.GaloisFieldAffineTransform(p6, highNibble, 0);
+            L7 = p7 & low; H7 = Gfni.V512.GaloisFieldAffineTransform(p7, highNibble, 0);
         }
     }
 
