@@ -24,7 +24,8 @@ namespace QuantRuntime.Kernels.Backends.Cpu;
 /// biases) decoded to float32 (4 bytes per element of those vectors); int8 activations, about
 /// 1.25 bytes per input element of the largest MatMul batch (rows × K); for F16 weights on AVX-512
 /// a permuted float32 copy of the activations (4 bytes × rows × K); per worker thread a scratch of
-/// the largest of: an unpacked GEMM weight tile (K/64 × 320-640 bytes: 56 KB at K = 5632 for INT8),
+/// the largest of: an unpacked GEMM weight tile for formats not repacked (K/64 × 320-640 bytes:
+/// 56 KB at K = 5632 for INT8 asymmetric),
 /// four decoded K-quant rows (16 × K bytes), attention state (group × (headDim + 66) floats); RoPE
 /// tables of 8 bytes per head dimension per position, grown by doubling (1 MB for head size 64 at
 /// 2048 positions). For the 0.84B benchmark model at a 128-token batch that is under 5 MB.
@@ -230,18 +231,19 @@ public sealed unsafe class CpuBackend : IComputeBackend
                     FloatMatMul.PermuteForF16(x.Pointer + (long)r * w.Columns, permuted + (long)r * w.Columns, w.Columns);
                 }
             }
+            byte* packed = w.Interleaving != InterleavedFormat.None ? w.GetPacked() : null;
             if (kind == MatMulKind.Decoded)
             {
                 EnsureScratch(4 * w.Columns);
             }
-            else if (kind == MatMulKind.Quantized && Simd == CpuKernelLevel.Avx512 && rows >= GemmMinRows)
+            else if (kind == MatMulKind.Quantized && Simd == CpuKernelLevel.Avx512 && rows >= GemmMinRows && packed == null)
             {
+                // Only the unrepacked GEMM unpacks tiles into the scratch; repacked tiles are read in place.
                 EnsureScratch(QuantizedActivations.Pairs(w.Columns) * MatMulWork.UnpackedPairBytes(w.Type) / sizeof(float) + 16);
             }
             // About eight chunks per thread (enough to even out a slow thread), whole tiles of 4, or of
             // 16 for repacked weights. Chunking never changes a result: every output row is computed
             // the same way in any tile.
-            byte* packed = w.Interleaving != InterleavedFormat.None ? w.GetPacked() : null;
             int tile = packed != null ? InterleavedTile.Rows : 4;
             int chunkRows = rows == 1
                 ? Math.Clamp((w.Rows / (Threads * 8) + tile - 1) & ~(tile - 1), GemvChunkRows, 256)
