@@ -51,16 +51,14 @@ internal static unsafe class InterleavedTile
         if (blockBytes > 512) Memory.Prefetch(at + 512);
     }
 
-    /// <summary>Points <paramref name="q"/>, <paramref name="s"/> and <paramref name="m"/> at the values, scales and block sums of <paramref name="rows"/> quantized activation rows.</summary>
+    /// <summary>Fills <paramref name="table"/> with the values, scales and block sums of <paramref name="rows"/> quantized activation rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ActivationTables(byte* act, int actStride, int pairs, int rows, sbyte** q, float** s, int** m)
+    public static void ActivationTable(byte* act, int actStride, int pairs, int rows, ActivationRow* table)
     {
         for (int a = 0; a < rows; a++)
         {
             byte* row = act + (long)a * actStride;
-            q[a] = (sbyte*)row;
-            s[a] = QuantizedActivations.Scales(row, pairs);
-            m[a] = QuantizedActivations.Sums(row, pairs);
+            table[a] = new ActivationRow((sbyte*)row, QuantizedActivations.Scales(row, pairs), QuantizedActivations.Sums(row, pairs));
         }
     }
 
@@ -95,4 +93,12 @@ internal static unsafe class InterleavedTile
             y[r] = lanes[r];
         }
     }
+}
+
+/// <summary>One quantized activation row as the tile kernels read it: int8 values Q, block scales S, block sums M.</summary>
+internal readonly unsafe struct ActivationRow(sbyte* q, float* s, int* m)
+{
+    public readonly sbyte* Q = q;
+    public readonly float* S = s;
+    public readonly int* M = m;
 }

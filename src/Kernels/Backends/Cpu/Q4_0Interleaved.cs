@@ -84,14 +84,9 @@ internal readonly unsafe struct Q4_0Interleaved : IInterleavedKernel
         var low = Vector512.Create((byte)0x0F);
         var highNibble = InterleavedTile.HighNibbleMatrix;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        sbyte** q = stackalloc sbyte*[InterleavedTile.MaxActivationRows];
-        float** s = stackalloc float*[InterleavedTile.MaxActivationRows];
-        int** m = stackalloc int*[InterleavedTile.MaxActivationRows];
-        InterleavedTile.ActivationTables(act, actStride, pairs, TA.Value, q, s, m);
-        // Row 0's pointers in registers: a decode GEMV reloaded them from the tables every block.
-        sbyte* q0 = q[0];
-        float* s0 = s[0];
-        int* m0 = m[0];
+        var rows = stackalloc ActivationRow[InterleavedTile.MaxActivationRows];
+        InterleavedTile.ActivationTable(act, actStride, pairs, TA.Value, rows);
+        var row0 = rows[0]; // in registers: a decode GEMV reloaded it from the table every block
         int tileBlockBytes = TileBlockBytes;
         for (int b = 0; b < blocks; b++, tile += tileBlockBytes)
         {
@@ -110,14 +105,14 @@ internal readonly unsafe struct Q4_0Interleaved : IInterleavedKernel
             var w7 = Gfni.V512.GaloisFieldAffineTransform(p3, highNibble, 0);
             var d = HalfBits.ToSingle(Vector512.WidenLower(Vector256.Load((ushort*)(tile + 256)).ToVector512Unsafe()));
             int o = b * 32;
-            c0 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q0 + o, s0[b], m0[b], ones, c0);
-            if (TA.Value > 1) c1 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[1] + o, s[1][b], m[1][b], ones, c1);
-            if (TA.Value > 2) c2 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[2] + o, s[2][b], m[2][b], ones, c2);
-            if (TA.Value > 3) c3 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[3] + o, s[3][b], m[3][b], ones, c3);
-            if (TA.Value > 4) c4 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[4] + o, s[4][b], m[4][b], ones, c4);
-            if (TA.Value > 5) c5 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[5] + o, s[5][b], m[5][b], ones, c5);
-            if (TA.Value > 6) c6 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[6] + o, s[6][b], m[6][b], ones, c6);
-            if (TA.Value > 7) c7 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, q[7] + o, s[7][b], m[7][b], ones, c7);
+            c0 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, row0.Q + o, row0.S[b], row0.M[b], ones, c0);
+            if (TA.Value > 1) c1 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, rows[1].Q + o, rows[1].S[b], rows[1].M[b], ones, c1);
+            if (TA.Value > 2) c2 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, rows[2].Q + o, rows[2].S[b], rows[2].M[b], ones, c2);
+            if (TA.Value > 3) c3 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, rows[3].Q + o, rows[3].S[b], rows[3].M[b], ones, c3);
+            if (TA.Value > 4) c4 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, rows[4].Q + o, rows[4].S[b], rows[4].M[b], ones, c4);
+            if (TA.Value > 5) c5 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, rows[5].Q + o, rows[5].S[b], rows[5].M[b], ones, c5);
+            if (TA.Value > 6) c6 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, rows[6].Q + o, rows[6].S[b], rows[6].M[b], ones, c6);
+            if (TA.Value > 7) c7 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, rows[7].Q + o, rows[7].S[b], rows[7].M[b], ones, c7);
         }
         InterleavedTile.Store<TA>(c0, c1, c2, c3, c4, c5, c6, c7, y, yStride, valid);
     }

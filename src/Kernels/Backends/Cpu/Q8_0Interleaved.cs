@@ -80,14 +80,9 @@ internal readonly unsafe struct Q8_0Interleaved<TV> : IInterleavedKernel where T
         var low = Vector512.Create((byte)0x0F);
         var highNibble = InterleavedTile.HighNibbleMatrix;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        sbyte** q = stackalloc sbyte*[InterleavedTile.MaxActivationRows];
-        float** s = stackalloc float*[InterleavedTile.MaxActivationRows];
-        int** m = stackalloc int*[InterleavedTile.MaxActivationRows];
-        InterleavedTile.ActivationTables(act, actStride, pairs, TA.Value, q, s, m);
-        // Row 0's pointers in registers: a decode GEMV reloaded them from the tables every block.
-        sbyte* q0 = q[0];
-        float* s0 = s[0];
-        int* m0 = m[0];
+        var rows = stackalloc ActivationRow[InterleavedTile.MaxActivationRows];
+        InterleavedTile.ActivationTable(act, actStride, pairs, TA.Value, rows);
+        var row0 = rows[0]; // in registers: a decode GEMV reloaded it from the table every block
         int tileBlockBytes = TileBlockBytes;
         for (int b = 0; b < blocks; b++, tile += tileBlockBytes)
         {
@@ -96,26 +91,26 @@ internal readonly unsafe struct Q8_0Interleaved<TV> : IInterleavedKernel where T
             int o = b * 32;
             if (TV.Value == 1)
             {
-                c0 = BlockVnni(tile, d, q0 + o, s0[b], m0[b], c0);
-                if (TA.Value > 1) c1 = BlockVnni(tile, d, q[1] + o, s[1][b], m[1][b], c1);
-                if (TA.Value > 2) c2 = BlockVnni(tile, d, q[2] + o, s[2][b], m[2][b], c2);
-                if (TA.Value > 3) c3 = BlockVnni(tile, d, q[3] + o, s[3][b], m[3][b], c3);
-                if (TA.Value > 4) c4 = BlockVnni(tile, d, q[4] + o, s[4][b], m[4][b], c4);
-                if (TA.Value > 5) c5 = BlockVnni(tile, d, q[5] + o, s[5][b], m[5][b], c5);
-                if (TA.Value > 6) c6 = BlockVnni(tile, d, q[6] + o, s[6][b], m[6][b], c6);
-                if (TA.Value > 7) c7 = BlockVnni(tile, d, q[7] + o, s[7][b], m[7][b], c7);
+                c0 = BlockVnni(tile, d, row0.Q + o, row0.S[b], row0.M[b], c0);
+                if (TA.Value > 1) c1 = BlockVnni(tile, d, rows[1].Q + o, rows[1].S[b], rows[1].M[b], c1);
+                if (TA.Value > 2) c2 = BlockVnni(tile, d, rows[2].Q + o, rows[2].S[b], rows[2].M[b], c2);
+                if (TA.Value > 3) c3 = BlockVnni(tile, d, rows[3].Q + o, rows[3].S[b], rows[3].M[b], c3);
+                if (TA.Value > 4) c4 = BlockVnni(tile, d, rows[4].Q + o, rows[4].S[b], rows[4].M[b], c4);
+                if (TA.Value > 5) c5 = BlockVnni(tile, d, rows[5].Q + o, rows[5].S[b], rows[5].M[b], c5);
+                if (TA.Value > 6) c6 = BlockVnni(tile, d, rows[6].Q + o, rows[6].S[b], rows[6].M[b], c6);
+                if (TA.Value > 7) c7 = BlockVnni(tile, d, rows[7].Q + o, rows[7].S[b], rows[7].M[b], c7);
             }
             else
             {
                 var w = new SplitLevels(tile, low, highNibble);
-                c0 = BlockSplit(w, d, q0 + o, s0[b], m0[b], c0);
-                if (TA.Value > 1) c1 = BlockSplit(w, d, q[1] + o, s[1][b], m[1][b], c1);
-                if (TA.Value > 2) c2 = BlockSplit(w, d, q[2] + o, s[2][b], m[2][b], c2);
-                if (TA.Value > 3) c3 = BlockSplit(w, d, q[3] + o, s[3][b], m[3][b], c3);
-                if (TA.Value > 4) c4 = BlockSplit(w, d, q[4] + o, s[4][b], m[4][b], c4);
-                if (TA.Value > 5) c5 = BlockSplit(w, d, q[5] + o, s[5][b], m[5][b], c5);
-                if (TA.Value > 6) c6 = BlockSplit(w, d, q[6] + o, s[6][b], m[6][b], c6);
-                if (TA.Value > 7) c7 = BlockSplit(w, d, q[7] + o, s[7][b], m[7][b], c7);
+                c0 = BlockSplit(w, d, row0.Q + o, row0.S[b], row0.M[b], c0);
+                if (TA.Value > 1) c1 = BlockSplit(w, d, rows[1].Q + o, rows[1].S[b], rows[1].M[b], c1);
+                if (TA.Value > 2) c2 = BlockSplit(w, d, rows[2].Q + o, rows[2].S[b], rows[2].M[b], c2);
+                if (TA.Value > 3) c3 = BlockSplit(w, d, rows[3].Q + o, rows[3].S[b], rows[3].M[b], c3);
+                if (TA.Value > 4) c4 = BlockSplit(w, d, rows[4].Q + o, rows[4].S[b], rows[4].M[b], c4);
+                if (TA.Value > 5) c5 = BlockSplit(w, d, rows[5].Q + o, rows[5].S[b], rows[5].M[b], c5);
+                if (TA.Value > 6) c6 = BlockSplit(w, d, rows[6].Q + o, rows[6].S[b], rows[6].M[b], c6);
+                if (TA.Value > 7) c7 = BlockSplit(w, d, rows[7].Q + o, rows[7].S[b], rows[7].M[b], c7);
             }
         }
         InterleavedTile.Store<TA>(c0, c1, c2, c3, c4, c5, c6, c7, y, yStride, valid);
