@@ -19,6 +19,38 @@ internal static unsafe class InterleavedTile
     /// </summary>
     public static Vector512<byte> HighNibbleMatrix => Vector512.Create(0x1020408000000000UL).AsByte();
 
+    /// <summary>
+    /// Repacks a tensor of ggml-style blocks (an fp16 scale, then <paramref name="levelBytes"/> bytes
+    /// of levels, per 32 weights; row stride <paramref name="rowBytes"/>) into tiles: per tile and
+    /// block, <paramref name="levelBytes"/> / 4 vectors whose dword r holds the next 4 level bytes of
+    /// row r, each XORed with <paramref name="flip"/>, then the 16 rows' scales. Rows past the end are zero.
+    /// </summary>
+    public static void Repack(byte* source, int rows, int rowBytes, int blocks, byte* packed, int levelBytes, uint flip)
+    {
+        int tileBlockBytes = Rows * levelBytes + 2 * Rows;
+        int tiles = (rows + Rows - 1) / Rows;
+        System.Runtime.InteropServices.NativeMemory.Clear(packed, (nuint)PackedBytes(rows, blocks, tileBlockBytes));
+        for (int t = 0; t < tiles; t++)
+        {
+            int valid = Math.Min(Rows, rows - t * Rows);
+            byte* tile = packed + (long)t * blocks * tileBlockBytes;
+            for (int r = 0; r < valid; r++)
+            {
+                byte* row = source + (long)(t * Rows + r) * rowBytes;
+                for (int b = 0; b < blocks; b++)
+                {
+                    byte* block = row + b * (2 + levelBytes);
+                    byte* target = tile + (long)b * tileBlockBytes;
+                    for (int m = 0; m < levelBytes / 4; m++)
+                    {
+                        ((uint*)(target + 64 * m))[r] = Unsafe.ReadUnaligned<uint>(block + 2 + 4 * m) ^ flip;
+                    }
+                    ((ushort*)(target + Rows * levelBytes))[r] = Unsafe.ReadUnaligned<ushort>(block);
+                }
+            }
+        }
+    }
+
     /// <summary>Bytes of a repacked tensor of <paramref name="rows"/> rows of <paramref name="blocks"/> blocks.</summary>
     public static long PackedBytes(int rows, int blocks, int tileBlockBytes) => (long)((rows + Rows - 1) / Rows) * blocks * tileBlockBytes;
 

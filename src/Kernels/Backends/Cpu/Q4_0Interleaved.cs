@@ -41,38 +41,12 @@ namespace QuantRuntime.Kernels.Backends.Cpu;
 /// </summary>
 internal readonly unsafe struct Q4_0Interleaved : IInterleavedKernel
 {
-    private const int TileRows = InterleavedTile.Rows;
-
-    private const int BlockBytes = 18;
-
     /// <summary>Bytes of one block of a tile: 4 packed-level vectors and 16 fp16 scales (= 16 × 18).</summary>
-    public static int TileBlockBytes => 4 * 64 + 2 * TileRows;
+    public static int TileBlockBytes => 4 * 64 + 2 * InterleavedTile.Rows;
 
     /// <summary>Repacks a Q4_0-layout tensor (row stride <paramref name="rowBytes"/>) into <paramref name="packed"/>.</summary>
-    public static void Repack(byte* source, int rows, int rowBytes, int blocks, byte* packed)
-    {
-        int tiles = (rows + TileRows - 1) / TileRows;
-        System.Runtime.InteropServices.NativeMemory.Clear(packed, (nuint)InterleavedTile.PackedBytes(rows, blocks, TileBlockBytes));
-        for (int t = 0; t < tiles; t++)
-        {
-            int valid = Math.Min(TileRows, rows - t * TileRows);
-            for (int r = 0; r < valid; r++)
-            {
-                byte* row = source + (long)(t * TileRows + r) * rowBytes;
-                byte* tile = packed + (long)t * blocks * TileBlockBytes;
-                for (int b = 0; b < blocks; b++)
-                {
-                    byte* block = row + b * BlockBytes;
-                    byte* target = tile + (long)b * TileBlockBytes;
-                    for (int m = 0; m < 4; m++)
-                    {
-                        ((uint*)(target + 64 * m))[r] = Unsafe.ReadUnaligned<uint>(block + 2 + 4 * m);
-                    }
-                    ((ushort*)(target + 256))[r] = Unsafe.ReadUnaligned<ushort>(block);
-                }
-            }
-        }
-    }
+    public static void Repack(byte* source, int rows, int rowBytes, int blocks, byte* packed) =>
+        InterleavedTile.Repack(source, rows, rowBytes, blocks, packed, 16, 0u);
 
     /// <inheritdoc cref="IInterleavedKernel.Tile{TA}"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -39,37 +39,12 @@ namespace QuantRuntime.Kernels.Backends.Cpu;
 /// </summary>
 internal readonly unsafe struct Q8_0Interleaved<TV> : IInterleavedKernel where TV : struct, IConst
 {
-    private const int BlockBytes = 34;
-
     /// <summary>Bytes of one block of a tile: 8 level vectors and 16 fp16 scales (= 16 × 34).</summary>
     public static int TileBlockBytes => 8 * 64 + 2 * InterleavedTile.Rows;
 
-    /// <summary>Repacks a Q8_0-layout tensor (row stride <paramref name="rowBytes"/>) into <paramref name="packed"/>.</summary>
-    public static void Repack(byte* source, int rows, int rowBytes, int blocks, byte* packed)
-    {
-        int tiles = (rows + InterleavedTile.Rows - 1) / InterleavedTile.Rows;
-        int tileBlockBytes = TileBlockBytes;
-        System.Runtime.InteropServices.NativeMemory.Clear(packed, (nuint)InterleavedTile.PackedBytes(rows, blocks, tileBlockBytes));
-        for (int t = 0; t < tiles; t++)
-        {
-            int valid = Math.Min(InterleavedTile.Rows, rows - t * InterleavedTile.Rows);
-            byte* tile = packed + (long)t * blocks * tileBlockBytes;
-            for (int r = 0; r < valid; r++)
-            {
-                byte* row = source + (long)(t * InterleavedTile.Rows + r) * rowBytes;
-                for (int b = 0; b < blocks; b++)
-                {
-                    byte* block = row + b * BlockBytes;
-                    byte* target = tile + (long)b * tileBlockBytes;
-                    for (int m = 0; m < 8; m++)
-                    {
-                        ((uint*)(target + 64 * m))[r] = Unsafe.ReadUnaligned<uint>(block + 2 + 4 * m) ^ 0x80808080u;
-                    }
-                    ((ushort*)(target + 512))[r] = Unsafe.ReadUnaligned<ushort>(block);
-                }
-            }
-        }
-    }
+    /// <summary>Repacks a Q8_0-layout tensor (row stride <paramref name="rowBytes"/>) into <paramref name="packed"/> (levels stored as s + 128).</summary>
+    public static void Repack(byte* source, int rows, int rowBytes, int blocks, byte* packed) =>
+        InterleavedTile.Repack(source, rows, rowBytes, blocks, packed, 32, 0x80808080u);
 
     /// <inheritdoc cref="IInterleavedKernel.Tile{TA}"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
