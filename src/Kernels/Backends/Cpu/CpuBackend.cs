@@ -534,32 +534,66 @@ public sealed unsafe class CpuBackend : IComputeBackend
             }
         }
 
-        /// <summary>Repacked weights (<see cref="IInterleavedKernel"/>): every activation count, 8 rows at a time.</summary>
+        /// <summary>
+        /// Repacked weights (<see cref="IInterleavedKernel"/>), stored K-panel by K-panel
+        /// (<see cref="InterleavedTile.Address"/>). A decode GEMV sweeps the chunk's tiles panel by
+        /// panel, one sequential run per panel, carrying each tile's accumulators; a batch takes each
+        /// tile and group of up to 8 activation rows through the panels in turn. Either way every
+        /// output accumulates its blocks in order, so both give the same bits.
+        /// </summary>
+        [System.Runtime.CompilerServices.SkipLocalsInit] // a carry is written by a tile's first pass before any pass reads it
         private void Interleaved<TK>(int o0, int o1, int blocks) where TK : struct, IInterleavedKernel
         {
             int n = _w.Rows;
+            int tiles = (n + InterleavedTile.Rows - 1) / InterleavedTile.Rows;
             int pairs = QuantizedActivations.Pairs(_w.Columns);
-            long tileBytes = (long)blocks * TK.TileBlockBytes;
-            for (int o = o0; o < o1; o += InterleavedTile.Rows)
+            int t0 = o0 / InterleavedTile.Rows;
+            int t1 = (o1 + InterleavedTile.Rows - 1) / InterleavedTile.Rows;
+            // A GEMV chunk is at most 256 rows (16 tiles), one carry of 16 floats per tile; a batch
+            // needs one per activation row of a group (8).
+            float* carry = stackalloc float[16 * InterleavedTile.Rows];
+            if (_rows == 1)
             {
+                for (int first = 0; first < blocks; first += InterleavedTile.PanelBlocks)
+                {
+                    int count = Math.Min(InterleavedTile.PanelBlocks, blocks - first);
+                    for (int t = t0; t < t1; t++)
+                    {
+                        byte* run = InterleavedTile.Address(_packed, tiles, blocks, TK.TileBlockBytes, t, first);
+                        // The stream goes on with the next tile of this panel, or the first of the next.
+                        byte* next = t + 1 < t1 ? run + (long)count * TK.TileBlockBytes
+                            : first + count < blocks ? InterleavedTile.Address(_packed, tiles, blocks, TK.TileBlockBytes, t0, first + count) : null;
+                        int o = t * InterleavedTile.Rows;
+                        TK.Tile<C1>(run, blocks, first, count, _act, _actStride, pairs, carry + (t - t0) * InterleavedTile.Rows, next,
+                            _y + o, n, Math.Min(InterleavedTile.Rows, o1 - o));
+                    }
+                }
+                return;
+            }
+            for (int t = t0; t < t1; t++)
+            {
+                int o = t * InterleavedTile.Rows;
                 int valid = Math.Min(InterleavedTile.Rows, o1 - o);
-                byte* tile = _packed + o / InterleavedTile.Rows * tileBytes;
                 byte* act = _act;
                 float* y = _y + o;
-                int left = _rows;
-                for (; left >= 8; left -= 8, act += 8L * _actStride, y += 8L * n)
+                for (int left = _rows; left > 0; left -= 8, act += 8L * _actStride, y += 8L * n)
                 {
-                    TK.Tile<C8>(tile, blocks, act, _actStride, pairs, y, n, valid);
-                }
-                switch (left)
-                {
-                    case 7: TK.Tile<C7>(tile, blocks, act, _actStride, pairs, y, n, valid); break;
-                    case 6: TK.Tile<C6>(tile, blocks, act, _actStride, pairs, y, n, valid); break;
-                    case 5: TK.Tile<C5>(tile, blocks, act, _actStride, pairs, y, n, valid); break;
-                    case 4: TK.Tile<C4>(tile, blocks, act, _actStride, pairs, y, n, valid); break;
-                    case 3: TK.Tile<C3>(tile, blocks, act, _actStride, pairs, y, n, valid); break;
-                    case 2: TK.Tile<C2>(tile, blocks, act, _actStride, pairs, y, n, valid); break;
-                    case 1: TK.Tile<C1>(tile, blocks, act, _actStride, pairs, y, n, valid); break;
+                    for (int first = 0; first < blocks; first += InterleavedTile.PanelBlocks)
+                    {
+                        int count = Math.Min(InterleavedTile.PanelBlocks, blocks - first);
+                        byte* run = InterleavedTile.Address(_packed, tiles, blocks, TK.TileBlockBytes, t, first);
+                        switch (Math.Min(left, 8))
+                        {
+                            case 8: TK.Tile<C8>(run, blocks, first, count, act, _actStride, pairs, carry, null, y, n, valid); break;
+                            case 7: TK.Tile<C7>(run, blocks, first, count, act, _actStride, pairs, carry, null, y, n, valid); break;
+                            case 6: TK.Tile<C6>(run, blocks, first, count, act, _actStride, pairs, carry, null, y, n, valid); break;
+                            case 5: TK.Tile<C5>(run, blocks, first, count, act, _actStride, pairs, carry, null, y, n, valid); break;
+                            case 4: TK.Tile<C4>(run, blocks, first, count, act, _actStride, pairs, carry, null, y, n, valid); break;
+                            case 3: TK.Tile<C3>(run, blocks, first, count, act, _actStride, pairs, carry, null, y, n, valid); break;
+                            case 2: TK.Tile<C2>(run, blocks, first, count, act, _actStride, pairs, carry, null, y, n, valid); break;
+                            default: TK.Tile<C1>(run, blocks, first, count, act, _actStride, pairs, carry, null, y, n, valid); break;
+                        }
+                    }
                 }
             }
         }

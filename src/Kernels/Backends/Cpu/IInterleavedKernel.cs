@@ -13,10 +13,14 @@ internal unsafe interface IInterleavedKernel
     static abstract int TileBlockBytes { get; }
 
     /// <summary>
-    /// One tile (<paramref name="tile"/>: its first block) against <typeparamref name="TA"/> (1 to 8)
-    /// quantized activation rows: y[a * yStride + r] for r &lt; <paramref name="valid"/>. It prefetches
-    /// the stream ahead (<see cref="InterleavedTile.PrefetchAhead"/>).
+    /// One pass over blocks [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>)
+    /// of one tile, which lie one after another from <paramref name="run"/> (within one K-panel),
+    /// against <typeparamref name="TA"/> (1 to 8) quantized activation rows. A pass that does not
+    /// start at block 0 resumes from <paramref name="carry"/>; one that does not end at the last of
+    /// <paramref name="blocks"/> leaves its accumulators there; the pass that does stores
+    /// y[a * yStride + r] for r &lt; <paramref name="valid"/>. It prefetches the stream ahead, which
+    /// goes on at <paramref name="next"/> after this run (see <see cref="InterleavedTile.PrefetchAhead"/>).
     /// </summary>
-    static abstract void Tile<TA>(byte* tile, int blocks, byte* act, int actStride, int pairs, float* y, int yStride, int valid)
-        where TA : struct, IConst;
+    static abstract void Tile<TA>(byte* run, int blocks, int first, int count, byte* act, int actStride, int pairs,
+        float* carry, byte* next, float* y, int yStride, int valid) where TA : struct, IConst;
 }

@@ -51,20 +51,23 @@ internal readonly unsafe struct Q4_0Interleaved : IInterleavedKernel
     /// <inheritdoc cref="IInterleavedKernel.Tile{TA}"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit] // the row tables are filled before they are read
-    public static void Tile<TA>(byte* tile, int blocks, byte* act, int actStride, int pairs, float* y, int yStride, int valid)
+    public static void Tile<TA>(byte* run, int blocks, int first, int count, byte* act, int actStride, int pairs,
+        float* carry, byte* next, float* y, int yStride, int valid)
         where TA : struct, IConst
     {
         var ones = Vector512.Create((short)1);
         var low = Vector512.Create((byte)0x0F);
         var highNibble = InterleavedTile.HighNibbleMatrix;
-        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        InterleavedTile.Resume<TA>(first > 0, carry, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
         var rows = stackalloc ActivationRow[InterleavedTile.MaxActivationRows];
         InterleavedTile.ActivationTable(act, actStride, pairs, TA.Value, rows);
         var row0 = rows[0]; // in registers: a decode GEMV reloaded it from the table every block
         int tileBlockBytes = TileBlockBytes;
-        for (int b = 0; b < blocks; b++, tile += tileBlockBytes)
+        byte* tile = run;
+        byte* runEnd = run + (long)count * tileBlockBytes;
+        for (int b = first; b < first + count; b++, tile += tileBlockBytes)
         {
-            InterleavedTile.PrefetchAhead(tile, tileBlockBytes);
+            InterleavedTile.PrefetchAhead(tile, tileBlockBytes, runEnd, next);
             var p0 = Vector512.Load(tile);
             var p1 = Vector512.Load(tile + 64);
             var p2 = Vector512.Load(tile + 128);
@@ -88,7 +91,7 @@ internal readonly unsafe struct Q4_0Interleaved : IInterleavedKernel
             if (TA.Value > 6) c6 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, rows[6].Q + o, rows[6].S[b], rows[6].M[b], ones, c6);
             if (TA.Value > 7) c7 = Block(w0, w1, w2, w3, w4, w5, w6, w7, d, rows[7].Q + o, rows[7].S[b], rows[7].M[b], ones, c7);
         }
-        InterleavedTile.Store<TA>(c0, c1, c2, c3, c4, c5, c6, c7, y, yStride, valid);
+        InterleavedTile.Finish<TA>(first + count == blocks, carry, c0, c1, c2, c3, c4, c5, c6, c7, y, yStride, valid);
     }
 
     /// <summary>acc + (Σ (q − 8) y over the block, per row) · d_row · d_y.</summary>

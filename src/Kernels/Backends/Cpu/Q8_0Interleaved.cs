@@ -49,19 +49,22 @@ internal readonly unsafe struct Q8_0Interleaved<TV> : IInterleavedKernel where T
     /// <inheritdoc cref="IInterleavedKernel.Tile{TA}"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit] // the row tables are filled before they are read
-    public static void Tile<TA>(byte* tile, int blocks, byte* act, int actStride, int pairs, float* y, int yStride, int valid)
+    public static void Tile<TA>(byte* run, int blocks, int first, int count, byte* act, int actStride, int pairs,
+        float* carry, byte* next, float* y, int yStride, int valid)
         where TA : struct, IConst
     {
         var low = Vector512.Create((byte)0x0F);
         var highNibble = InterleavedTile.HighNibbleMatrix;
-        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        InterleavedTile.Resume<TA>(first > 0, carry, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
         var rows = stackalloc ActivationRow[InterleavedTile.MaxActivationRows];
         InterleavedTile.ActivationTable(act, actStride, pairs, TA.Value, rows);
         var row0 = rows[0]; // in registers: a decode GEMV reloaded it from the table every block
         int tileBlockBytes = TileBlockBytes;
-        for (int b = 0; b < blocks; b++, tile += tileBlockBytes)
+        byte* tile = run;
+        byte* runEnd = run + (long)count * tileBlockBytes;
+        for (int b = first; b < first + count; b++, tile += tileBlockBytes)
         {
-            InterleavedTile.PrefetchAhead(tile, tileBlockBytes);
+            InterleavedTile.PrefetchAhead(tile, tileBlockBytes, runEnd, next);
             var d = HalfBits.ToSingle(Vector512.WidenLower(Vector256.Load((ushort*)(tile + 512)).ToVector512Unsafe()));
             int o = b * 32;
             if (TV.Value == 1)
@@ -88,7 +91,7 @@ internal readonly unsafe struct Q8_0Interleaved<TV> : IInterleavedKernel where T
                 if (TA.Value > 7) c7 = BlockSplit(w, d, rows[7].Q + o, rows[7].S[b], rows[7].M[b], c7);
             }
         }
-        InterleavedTile.Store<TA>(c0, c1, c2, c3, c4, c5, c6, c7, y, yStride, valid);
+        InterleavedTile.Finish<TA>(first + count == blocks, carry, c0, c1, c2, c3, c4, c5, c6, c7, y, yStride, valid);
     }
 
     /// <summary>A block's 8 level vectors split into high nibbles H<i>m</i> and low nibbles L<i>m</i>.</summary>
