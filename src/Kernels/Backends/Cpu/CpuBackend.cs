@@ -554,6 +554,11 @@ public sealed unsafe class CpuBackend : IComputeBackend
             float* carry = stackalloc float[16 * InterleavedTile.Rows];
             if (_rows == 1)
             {
+                // The carries live on the stack: a larger chunk (see MatMul's chunk size) would overrun them.
+                if (t1 - t0 > InterleavedTile.Rows)
+                {
+                    throw new InvalidOperationException($"a decode chunk of {t1 - t0} tiles exceeds the {InterleavedTile.Rows} the carries hold");
+                }
                 for (int first = 0; first < blocks; first += InterleavedTile.PanelBlocks)
                 {
                     int count = Math.Min(InterleavedTile.PanelBlocks, blocks - first);
